@@ -1,0 +1,5 @@
+import sys
+
+from barenet.app.cli import main
+
+sys.exit(main())

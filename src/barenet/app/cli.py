@@ -1,0 +1,58 @@
+"""The `barenet` command line.
+
+Each command group lives in its own module under `barenet.app.commands` and exposes
+`register(subparsers)`. Heavy libraries are imported inside the command functions, so
+`barenet --help` starts fast.
+
+User mistakes (a `ValueError`, `TypeError`, `OSError`, ...) end with one line on stderr and
+exit status 1, never a traceback; Ctrl-C exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from barenet import __version__
+from barenet.app.commands import COMMAND_MODULES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="barenet",
+        description="barenet: a neural network from scratch in NumPy, and an MNIST product on it.",
+    )
+    parser.add_argument("--version", action="version", version=f"barenet {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        # A group such as `barenet data` without its subcommand: show that group's help.
+        (getattr(args, "group_parser", None) or parser).print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("barenet: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, OSError, KeyError, RuntimeError) as exc:
+        print(f"barenet: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) if str(exc) else type(exc).__name__
+    if isinstance(exc, KeyError) and exc.args:
+        text = str(exc.args[0])
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

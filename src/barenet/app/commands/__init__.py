@@ -1,0 +1,9 @@
+"""One module per command group; each exposes `register(subparsers)`.
+
+Modules import only the standard library at the top; NumPy and the rest load inside the
+command function, which keeps `barenet --help` fast.
+"""
+
+from types import ModuleType
+
+COMMAND_MODULES: list[ModuleType] = []
