@@ -1,0 +1,52 @@
+"""Name → class registries: how a string in a config becomes an object.
+
+Explicit tables, never ``globals()`` or ``getattr`` on a user's string. An unknown name is a
+``ValueError`` that lists the valid names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    def __init__(
+        self, kind: str, classes: dict[str, type[T]], aliases: dict[str, str] | None = None
+    ) -> None:
+        self.kind = kind
+        self.classes = dict(classes)
+        self.aliases = dict(aliases or {})
+
+    def names(self) -> list[str]:
+        return sorted(self.classes)
+
+    def lookup(self, name: str) -> type[T]:
+        if not isinstance(name, str):
+            raise TypeError(f"{self.kind} name must be a string, got {type(name).__name__}")
+        key = self.aliases.get(name.lower(), name.lower())
+        try:
+            return self.classes[key]
+        except KeyError:
+            valid = ", ".join(repr(n) for n in self.names())
+            raise ValueError(f"unknown {self.kind} {name!r}; valid names are {valid}") from None
+
+    def build(self, spec: str | dict[str, Any] | T) -> T:
+        """An instance from a name, a ``{"name": ..., **kwargs}`` config, or an instance."""
+        if isinstance(spec, str):
+            return self.lookup(spec)()
+        if isinstance(spec, dict):
+            if "name" not in spec:
+                raise ValueError(f"{self.kind} config needs a 'name' key, got {spec!r}")
+            kwargs = {k: v for k, v in spec.items() if k != "name"}
+            cls = self.lookup(spec["name"])
+            try:
+                return cls(**kwargs)
+            except TypeError as exc:
+                raise ValueError(f"bad arguments for {self.kind} {spec['name']!r}: {exc}") from None
+        if isinstance(spec, tuple(self.classes.values())):
+            return spec
+        raise TypeError(
+            f"{self.kind} must be a name, a config dict or an instance, got {type(spec).__name__}"
+        )
