@@ -3,10 +3,17 @@
 The engine is ``barenet.nn``; the most used names are re-exported here::
 
     import barenet
-    model = barenet.Sequential.from_sizes([784, 30, 10])
+    model = barenet.Model.from_sizes([784, 128, 10], activation="relu",
+                                     output_activation="softmax")
     net = barenet.Network([784, 30, 10])          # seed 000's column-vector API
+
+Names from the training layer (``Model``, ``load``, ``load_mnist``, ...) are imported on first
+use, so ``import barenet.nn`` pulls in NumPy and nothing else.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from barenet._version import __version__
 from barenet.nn import (
     SGD,
     Activation,
@@ -29,7 +36,30 @@ from barenet.nn import (
     gradcheck,
 )
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from barenet.data import load_mnist, one_hot
+    from barenet.train import EarlyStopping, History, Model, ModelCheckpoint, load
+
+_LAZY = {
+    "Model": "barenet.train",
+    "load": "barenet.train",
+    "History": "barenet.train",
+    "EarlyStopping": "barenet.train",
+    "ModelCheckpoint": "barenet.train",
+    "load_mnist": "barenet.data",
+    "one_hot": "barenet.data",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'barenet' has no attribute {name!r}")
+
 
 __all__ = [
     "SGD",
@@ -37,9 +67,13 @@ __all__ = [
     "Adam",
     "Dense",
     "Dropout",
+    "EarlyStopping",
     "GradcheckResult",
+    "History",
     "Layer",
     "Loss",
+    "Model",
+    "ModelCheckpoint",
     "Network",
     "Optimizer",
     "Parameter",
@@ -52,4 +86,7 @@ __all__ = [
     "get_optimizer",
     "get_schedule",
     "gradcheck",
+    "load",
+    "load_mnist",
+    "one_hot",
 ]

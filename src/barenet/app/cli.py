@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from barenet import __version__
+from barenet._version import __version__
 from barenet.app.commands import COMMAND_MODULES
 
 

@@ -62,6 +62,9 @@ class Sequential:
         # One generator for everything random at training time (dropout masks), so a
         # checkpoint can save and restore it.
         self.rng = as_rng(rng)
+        # Free-form JSON-able facts about the model (class names, preprocessing, metrics),
+        # kept in its model file.
+        self.metadata: dict[str, Any] = {}
         for layer in layers:
             if isinstance(layer, Dropout):
                 layer.rng = self.rng

@@ -6,4 +6,6 @@ command function, which keeps `barenet --help` fast.
 
 from types import ModuleType
 
-COMMAND_MODULES: list[ModuleType] = []
+from barenet.app.commands import plot, train
+
+COMMAND_MODULES: list[ModuleType] = [train, plot]

@@ -1,0 +1,26 @@
+"""`barenet plot RUN_DIR`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "plot",
+        help="draw the plots of a training run",
+        description="Write PNGs into RUN_DIR/plots: loss and accuracy curves, the confusion "
+        "matrix, misclassified test digits and the first layer's weights.",
+    )
+    p.add_argument("run_dir", help="a run directory written by `barenet train`")
+    p.add_argument("--data", help="MNIST location (default: the cache)")
+    p.set_defaults(func=run_plot)
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    from barenet.app.plots import plot_run
+
+    for path in plot_run(args.run_dir, data_path=args.data):
+        print(path)
+    return 0

@@ -1,0 +1,160 @@
+"""Plots of a training run (matplotlib, Agg backend: no display needed).
+
+``plot_run(run_dir)`` writes into ``run_dir/plots/``:
+
+* ``curves.png``        loss and accuracy per epoch, train and validation;
+* ``confusion.png``     the test-set confusion matrix;
+* ``misclassified.png`` test digits the model got wrong, with true and predicted labels;
+* ``weights.png``       the first layer's weights, one 28×28 image per hidden unit.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: Path) -> Path:
+    from barenet.io import atomic_write
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    _pyplot().close(fig)
+    with atomic_write(path) as f:
+        f.write(buffer.getvalue())
+    return path
+
+
+def plot_curves(records: list[dict[str, Any]], path: Path, title: str = "") -> Path:
+    plt = _pyplot()
+    epochs = [r["epoch"] for r in records]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, key, label in ((axes[0], "loss", "loss"), (axes[1], "accuracy", "accuracy")):
+        ax.plot(epochs, [r[key] for r in records], "o-", ms=3, label=f"train {label}")
+        val = [r.get(f"val_{key}") for r in records]
+        if any(v is not None for v in val):
+            ax.plot(
+                epochs,
+                [np.nan if v is None else v for v in val],
+                "o-",
+                ms=3,
+                label=f"validation {label}",
+            )
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_confusion(confusion: np.ndarray, path: Path, class_names: list[str]) -> Path:
+    plt = _pyplot()
+    cm = np.asarray(confusion)
+    fig, ax = plt.subplots(figsize=(6, 5.4))
+    # Log colour scale so the off-diagonal mistakes are visible next to the large diagonal.
+    ax.imshow(np.log1p(cm), cmap="Blues")
+    for i in range(len(cm)):
+        for j in range(len(cm)):
+            ax.text(
+                j,
+                i,
+                str(cm[i, j]),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if i == j else "black",
+            )
+    ax.set_xticks(range(len(cm)), class_names)
+    ax.set_yticks(range(len(cm)), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"test accuracy {np.trace(cm) / max(cm.sum(), 1):.2%}")
+    return _save(fig, path)
+
+
+def plot_misclassified(
+    images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, path: Path, limit: int = 36
+) -> Path:
+    plt = _pyplot()
+    wrong = np.flatnonzero(truth != predicted)[:limit]
+    cols = 9
+    rows = max(1, -(-len(wrong) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.1, rows * 1.3), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, wrong, strict=False):
+        ax.imshow(images[i].reshape(28, 28), cmap="gray_r")
+        ax.set_title(f"{truth[i]}→{predicted[i]}", fontsize=8, color="crimson")
+    fig.suptitle(
+        f"misclassified test digits (true→predicted): {len(np.flatnonzero(truth != predicted))}"
+        f" in all, first {len(wrong)} shown",
+        fontsize=9,
+    )
+    return _save(fig, path)
+
+
+def plot_weights(weights: np.ndarray, path: Path, limit: int = 64) -> Path:
+    """``weights`` of shape (784, hidden): each column as a 28×28 image."""
+    plt = _pyplot()
+    n = min(limit, weights.shape[1])
+    cols = 8
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.0, rows * 1.0), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for k, ax in enumerate(axes.flat[:n]):
+        w = weights[:, k].reshape(28, 28)
+        bound = float(np.abs(w).max()) or 1.0
+        ax.imshow(w, cmap="RdBu_r", vmin=-bound, vmax=bound)
+    fig.suptitle(
+        f"first-layer weights ({n} of {weights.shape[1]} units; red +, blue −)", fontsize=9
+    )
+    return _save(fig, path)
+
+
+def plot_run(run_dir: str | Path, data_path: str | Path | None = None) -> list[Path]:
+    """Draw every plot of a run directory; returns the files written."""
+    from barenet.data import load_mnist
+    from barenet.nn import Dense
+    from barenet.train import Recipe, load, read_metrics
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run directory {run_dir} does not exist")
+    history = read_metrics(run_dir)
+    out = run_dir / "plots"
+    out.mkdir(exist_ok=True)
+    written = [plot_curves(history.records, out / "curves.png", title=run_dir.name)]
+    model_path = run_dir / "model.npz"
+    if not model_path.exists():
+        return written  # a run still in progress: curves only
+    model = load(model_path)
+    names = model.metadata.get("class_names") or [str(i) for i in range(model.out_features)]
+    evaluation = run_dir / "evaluation.json"
+    if evaluation.exists():
+        confusion = np.array(json.loads(evaluation.read_text())["confusion"])
+        written.append(plot_confusion(confusion, out / "confusion.png", names))
+    recipe = Recipe.from_file(run_dir / "recipe.toml")
+    test = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed).test
+    written.append(
+        plot_misclassified(test.x, test.y, model.predict(test.x), out / "misclassified.png")
+    )
+    first = next(layer for layer in model.layers if isinstance(layer, Dense))
+    if first.in_features == 784:
+        written.append(plot_weights(first.W.value, out / "weights.png"))
+    return written

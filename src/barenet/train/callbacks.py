@@ -1,0 +1,177 @@
+"""Callbacks: small objects the training loop calls at fixed points.
+
+The protocol (every method optional; the base class does nothing):
+
+===================================== ==================================================
+``on_train_begin(trainer)``           before the first epoch of this ``fit`` call
+``on_epoch_begin(trainer, epoch)``    before each epoch (``epoch`` counts from 0)
+``on_batch(trainer, batch, cost)``    after a batch's gradients are computed and *before*
+                                      the optimizer applies them; raising here leaves the
+                                      weights as they were after the previous batch
+``on_epoch_end(trainer, epoch, logs)`` after each epoch; ``logs`` is the History record;
+                                      set ``trainer.stop_training = True`` to stop
+``on_train_end(trainer)``             after the last epoch (also after an early stop)
+===================================== ==================================================
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from barenet.nn import Schedule, get_schedule
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+class Callback:
+    def on_train_begin(self, trainer: Trainer) -> None: ...
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
+    def on_batch(self, trainer: Trainer, batch: int, cost: float) -> None: ...
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None: ...
+    def on_train_end(self, trainer: Trainer) -> None: ...
+
+
+class TerminateOnNaN(Callback):
+    """Stop with ``TrainingDiverged`` as soon as a batch's loss is not finite, naming the epoch
+    and batch. The step with the bad gradients is never applied; checkpoints already written
+    are untouched."""
+
+    def on_batch(self, trainer: Trainer, batch: int, cost: float) -> None:
+        if not math.isfinite(cost):
+            where = f"epoch {trainer.epoch + 1}, batch {batch + 1}"
+            hint = (
+                f"; the last good checkpoint is {trainer.last_checkpoint}"
+                if trainer.last_checkpoint
+                else ""
+            )
+            raise TrainingDiverged(
+                f"loss became {cost} at {where}; try a smaller learning rate{hint}"
+            )
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs; with
+    ``restore_best`` put back the weights of the best epoch at the end."""
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        *,
+        min_delta: float = 0.0,
+        restore_best: bool = True,
+        mode: str = "auto",
+    ) -> None:
+        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be a non-negative integer, got {patience!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
+        self.restore_best = restore_best
+        self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
+        self.best: float | None = None
+        self.best_epoch = -1
+        self.wait = 0
+        self.best_state: dict[str, Any] | None = None
+
+    def _improved(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        if self.maximize:
+            return value > self.best + self.min_delta
+        return value < self.best - self.min_delta
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        value = logs.get(self.monitor)
+        if value is None:
+            raise ValueError(
+                f"EarlyStopping monitors {self.monitor!r}, which is not logged; "
+                f"logged keys are {sorted(logs)} (validation data needed for val_*)"
+            )
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self.best_state = trainer.model.state_dict()
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                trainer.stop_training = True
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.restore_best and self.best_state is not None:
+            trainer.model.load_state_dict(self.best_state)
+
+
+class ModelCheckpoint(Callback):
+    """Write a checkpoint (model, optimizer, random state, history) to ``path`` after every
+    ``every`` epochs, atomically, so the latest complete checkpoint is always on disk."""
+
+    def __init__(self, path: str | os.PathLike[str], every: int = 1) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
+            raise ValueError(f"every must be a positive integer, got {every!r}")
+        self.path, self.every = Path(path), every
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        if (epoch + 1) % self.every == 0:
+            trainer.save_checkpoint(self.path)
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimizer's learning rate at the start of each epoch from a schedule."""
+
+    def __init__(self, schedule: str | dict[str, Any] | Schedule, base_lr: float) -> None:
+        self.schedule = get_schedule(schedule)
+        self.base_lr = float(base_lr)
+
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
+        trainer.optimizer.lr = self.schedule(epoch, self.base_lr)
+
+
+class ProgressBar(Callback):
+    """A live bar on a terminal; one line per epoch otherwise (readable CI logs)."""
+
+    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.live = self.stream.isatty() if live is None else live
+        self._last_draw = 0.0
+        self._total_batches = 0
+
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
+        self._total_batches = trainer.batches_per_epoch
+        self._epoch_start = time.perf_counter()
+
+    def on_batch(self, trainer: Trainer, batch: int, cost: float) -> None:
+        now = time.perf_counter()
+        if not self.live or (now - self._last_draw < 0.1 and batch + 1 < self._total_batches):
+            return
+        self._last_draw = now
+        done = (batch + 1) / max(self._total_batches, 1)
+        bar = "#" * int(done * 30)
+        self.stream.write(
+            f"\repoch {trainer.epoch + 1}/{trainer.total_epochs} [{bar:<30}] "
+            f"{done:4.0%} loss {cost:.4f}"
+        )
+        self.stream.flush()
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        parts = [
+            f"epoch {epoch + 1}/{trainer.total_epochs}",
+            f"loss {logs['loss']:.4f}",
+            f"acc {logs['accuracy']:.4f}",
+        ]
+        if logs.get("val_loss") is not None:
+            parts += [f"val_loss {logs['val_loss']:.4f}", f"val_acc {logs['val_accuracy']:.4f}"]
+        parts += [f"lr {logs['lr']:.3g}", f"{logs['seconds']:.1f}s"]
+        prefix = "\r\033[K" if self.live else ""
+        self.stream.write(prefix + "  ".join(parts) + "\n")
+        self.stream.flush()

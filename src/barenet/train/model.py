@@ -1,0 +1,122 @@
+"""``Model``: a ``Sequential`` network that can train, evaluate and save itself.
+
+The engine's ``Sequential`` knows nothing of data sets or files (``barenet.nn`` imports only
+NumPy); ``Model`` adds ``fit``, ``evaluate`` and ``save`` on top. Both constructors work::
+
+    model = Model.from_spec([{"in": 784, "out": 16, "activation": "relu"},
+                             {"in": 16, "out": 10, "activation": "sigmoid"}], seed=0)
+    history = model.fit(x, y, epochs=5, optimizer={"name": "sgd", "lr": 0.1}, loss="mse")
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from barenet.io import read_model, write_model
+from barenet.nn import Loss, Optimizer, Schedule, Sequential, get_loss, get_optimizer
+
+from .augment import AUGMENTATIONS
+from .callbacks import Callback, LearningRateScheduler, ProgressBar, TerminateOnNaN
+from .history import History
+from .metrics import Evaluation, class_ids, confusion_matrix
+from .trainer import Trainer, check_dataset
+
+
+class Model(Sequential):
+    """A ``Sequential`` with ``fit``, ``evaluate`` and ``save``."""
+
+    trainer: Trainer | None = None
+
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        epochs: int = 10,
+        batch_size: int = 64,
+        optimizer: str | dict[str, Any] | Optimizer = "adam",
+        loss: str | Loss = "cross_entropy",
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        validation_split: float = 0.0,
+        callbacks: Iterable[Callback] = (),
+        schedule: str | dict[str, Any] | Schedule | None = None,
+        augment: str | None = None,
+        seed: int | np.random.Generator | None = None,
+        verbose: bool = True,
+    ) -> History:
+        """Train with mini-batch gradient descent and return the per-epoch ``History``.
+
+        ``optimizer`` is a name, a config such as ``{"name": "sgd", "lr": 0.1,
+        "momentum": 0.9}``, or an ``Optimizer`` built over ``model.parameters()``.
+        ``validation_split`` holds out that fraction from the *end* of ``x``.
+        ``schedule`` sets the learning rate per epoch; ``augment="shift"`` moves each digit by
+        up to 2 pixels. Non-finite losses always stop training (``TerminateOnNaN``).
+        """
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+        if validation_split and validation_data is not None:
+            raise ValueError("give validation_data or validation_split, not both")
+        if validation_split:
+            x, y = check_dataset(self, x, y)
+            cut = len(x) - round(len(x) * validation_split)
+            if cut <= 0 or cut >= len(x):
+                raise ValueError(f"validation_split {validation_split} leaves no data on one side")
+            validation_data = (x[cut:], y[cut:])
+            x, y = x[:cut], y[:cut]
+        opt = (
+            optimizer
+            if isinstance(optimizer, Optimizer)
+            else get_optimizer(optimizer, self.parameters())
+        )
+        cbs: list[Callback] = [TerminateOnNaN()]
+        if schedule is not None:
+            cbs.append(LearningRateScheduler(schedule, base_lr=opt.lr))
+        cbs += list(callbacks)
+        if verbose:
+            cbs.append(ProgressBar(sys.stdout))
+        if augment is not None and augment not in AUGMENTATIONS:
+            raise ValueError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
+        self.trainer = Trainer(
+            self,
+            opt,
+            loss,
+            batch_size=batch_size,
+            seed=seed,
+            callbacks=cbs,
+            augment=AUGMENTATIONS[augment] if augment else None,
+        )
+        self.metadata["loss"] = self.trainer.loss.get_config()
+        return self.trainer.fit(x, y, epochs, validation_data)
+
+    def evaluate(
+        self, x: np.ndarray, y: np.ndarray, *, loss: str | Loss | None = None
+    ) -> Evaluation:
+        """Accuracy, loss (with ``loss``, or the loss the model was trained with),
+        per-class precision/recall/F1 and the confusion matrix."""
+        x, y = check_dataset(self, x, y, what="evaluation")
+        if loss is None and "loss" in self.metadata:
+            loss = get_loss(self.metadata["loss"])
+        out = np.concatenate([self.forward(x[i : i + 8192]) for i in range(0, len(x), 8192)])
+        truth = class_ids(y)
+        predicted = np.argmax(out, axis=1)
+        cost = get_loss(loss).value(out, y) if loss is not None else None
+        return Evaluation(
+            accuracy=float(np.mean(predicted == truth)),
+            loss=cost,
+            confusion=confusion_matrix(predicted, truth, self.out_features),
+        )
+
+    def save(self, path: str | os.PathLike[str], **metadata: Any) -> Path:
+        """Write the model file (``.npz`` + JSON header; see ``docs/formats.md``)."""
+        return write_model(path, self, metadata)
+
+
+def load(path: str | os.PathLike[str]) -> Model:
+    """Load a model file written by ``Model.save`` (or ``barenet train``)."""
+    return read_model(path, cls=Model)

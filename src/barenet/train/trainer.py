@@ -1,0 +1,203 @@
+"""The training loop: mini-batch gradient descent with callbacks, checkpoints and resume.
+
+One epoch is::
+
+    for each shuffled mini-batch (x, y):
+        cost = model.backprop(x, y, loss)     # forward, BP1–BP4: fills every .grad
+        callbacks.on_batch(cost)              # e.g. TerminateOnNaN, progress bar
+        optimizer.step()                      # w ← w − η·(update rule)
+
+Everything random during training draws from two generators, the data order's
+(``trainer.data_rng``) and the model's (dropout, ``model.rng``); a checkpoint stores both,
+so a resumed run is bit-identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from barenet.data import Batches, one_hot
+from barenet.io import Checkpoint, read_checkpoint, write_checkpoint
+from barenet.nn import Loss, Optimizer, Sequential, get_loss
+from barenet.nn.layers import as_rng
+from barenet.nn.losses import CrossEntropy
+
+from .callbacks import Callback
+from .history import History
+
+Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+TRAIN_EVAL_SIZE = 10_000
+"""Train accuracy is measured after each epoch on this many training examples (evenly
+spaced), without dropout; the train loss is the mean of the epoch's batch losses."""
+
+
+def check_dataset(
+    model: Sequential, x: Any, y: Any, what: str = "training"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a data set once, before training: shapes, finiteness, label range."""
+    if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
+        raise TypeError(f"{what} data must be numpy arrays")
+    if x.ndim != 2 or x.shape[1] != model.in_features:
+        raise ValueError(f"{what} inputs must have shape (N, {model.in_features}), got {x.shape}")
+    if len(x) != len(y):
+        raise ValueError(f"{what} data has {len(x)} inputs but {len(y)} labels")
+    if len(x) == 0:
+        raise ValueError(f"{what} data is empty")
+    x = x.astype(model.dtype, copy=False)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} inputs contain NaN or infinite values")
+    if y.ndim == 1:
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"{what} labels must be integer class ids or one-hot rows")
+        if y.min() < 0 or y.max() >= model.out_features:
+            raise ValueError(
+                f"{what} labels must lie in [0, {model.out_features - 1}], "
+                f"got [{y.min()}, {y.max()}]"
+            )
+    elif y.shape != (len(x), model.out_features):
+        raise ValueError(
+            f"{what} one-hot labels must have shape (N, {model.out_features}), got {y.shape}"
+        )
+    return x, y
+
+
+class Trainer:
+    """Trains ``model`` with ``optimizer`` on ``loss``; keeps the epoch count, history and
+    random state so training can be checkpointed and resumed."""
+
+    def __init__(
+        self,
+        model: Sequential,
+        optimizer: Optimizer,
+        loss: str | Loss,
+        *,
+        batch_size: int = 64,
+        seed: np.random.Generator | int | None = None,
+        callbacks: Iterable[Callback] = (),
+        augment: Augment | None = None,
+        recipe: dict[str, Any] | None = None,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.model, self.optimizer, self.loss = model, optimizer, get_loss(loss)
+        self.batch_size = batch_size
+        self.data_rng = as_rng(seed)
+        self.callbacks = list(callbacks)
+        self.augment = augment
+        self.recipe = dict(recipe or {})
+        self.history = History()
+        self.epoch = 0  # epochs completed
+        self.total_epochs = 0
+        self.batches_per_epoch = 0
+        self.stop_training = False
+        self.last_checkpoint: Path | None = None
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for cb in self.callbacks:
+            getattr(cb, hook)(self, *args)
+
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        epochs: int,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> History:
+        """Train until ``epochs`` epochs are complete in total (a resumed trainer continues
+        from ``self.epoch``)."""
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
+            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+        x, y = check_dataset(self.model, x, y)
+        if validation_data is not None:
+            xv, yv = check_dataset(self.model, *validation_data, what="validation")
+        # Losses other than cross-entropy want one-hot rows: build them once, not per batch.
+        if y.ndim == 1 and not isinstance(self.loss, CrossEntropy):
+            y = one_hot(y, self.model.out_features, dtype=self.model.dtype)
+        step = max(1, len(x) // TRAIN_EVAL_SIZE)
+        x_eval, y_eval = x[::step][:TRAIN_EVAL_SIZE], y[::step][:TRAIN_EVAL_SIZE]
+        batches = Batches(x, y, self.batch_size, rng=self.data_rng)
+        self.batches_per_epoch = len(batches)
+        self.total_epochs = epochs
+        self.stop_training = False
+        self._call("on_train_begin")
+        while self.epoch < epochs and not self.stop_training:
+            epoch = self.epoch
+            self._call("on_epoch_begin", epoch)
+            start = time.perf_counter()
+            cost_sum, seen = 0.0, 0
+            for b, (xb, yb) in enumerate(batches):
+                if self.augment is not None:
+                    xb = self.augment(xb, self.data_rng)
+                cost = self.model.backprop(xb, yb, self.loss)
+                self._call("on_batch", b, cost)
+                self.optimizer.step()
+                cost_sum += cost * len(xb)
+                seen += len(xb)
+            seconds = time.perf_counter() - start
+            logs: dict[str, Any] = {
+                "epoch": epoch + 1,
+                "loss": cost_sum / seen,
+                "accuracy": self._accuracy(x_eval, y_eval),
+                "val_loss": None,
+                "val_accuracy": None,
+                "lr": self.optimizer.lr,
+                "seconds": seconds,
+            }
+            if validation_data is not None:
+                logs["val_loss"], logs["val_accuracy"] = self.score(xv, yv)
+            self.epoch += 1
+            self.history.append(logs)
+            self._call("on_epoch_end", epoch, logs)
+        self._call("on_train_end")
+        return self.history
+
+    def _accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
+        truth = y if y.ndim == 1 else np.argmax(y, axis=1)
+        return float(np.mean(self.model.predict(x) == truth))
+
+    def score(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """(mean loss, accuracy) on a data set, in inference mode."""
+        out = np.concatenate([self.model.forward(x[i : i + 8192]) for i in range(0, len(x), 8192)])
+        truth = y if y.ndim == 1 else np.argmax(y, axis=1)
+        return self.loss.value(out, y), float(np.mean(np.argmax(out, axis=1) == truth))
+
+    # ------------------------------------------------------------ checkpoints
+    def checkpoint(self) -> Checkpoint:
+        return Checkpoint(
+            config=self.model.get_config(),
+            params=self.model.state_dict(),
+            optimizer=self.optimizer.state_dict(),
+            epoch=self.epoch,
+            rng={
+                "model": self.model.rng.bit_generator.state,
+                "data": self.data_rng.bit_generator.state,
+            },
+            history=self.history.to_dict(),
+            recipe=self.recipe,
+        )
+
+    def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
+        written = write_checkpoint(path, self.checkpoint())
+        self.last_checkpoint = written
+        return written
+
+    def restore(self, source: Checkpoint | str | os.PathLike[str]) -> None:
+        """Continue from a checkpoint: weights, optimizer state, both generators, history."""
+        ckpt = source if isinstance(source, Checkpoint) else read_checkpoint(source)
+        if ckpt.config != self.model.get_config():
+            raise ValueError("the checkpoint's architecture differs from this model's")
+        self.model.load_state_dict(ckpt.params)
+        self.optimizer.load_state_dict(ckpt.optimizer)
+        self.model.rng.bit_generator.state = ckpt.rng["model"]
+        self.data_rng.bit_generator.state = ckpt.rng["data"]
+        self.history = History.from_dict(ckpt.history)
+        self.epoch = ckpt.epoch
+        if not isinstance(source, Checkpoint):
+            self.last_checkpoint = Path(source)
