@@ -1,6 +1,7 @@
 """Small synthetic data sets and models for the training tests."""
 
 import numpy as np
+
 from barenet.train import Model
 
 
