@@ -1,0 +1,106 @@
+import pytest
+
+from barenet.nn import SGD, Adam
+from barenet.train import Model, Recipe, list_recipes
+
+SHIPPED = {"seed000", "seed001", "nielsen-ch3", "default", "best"}
+
+
+def test_every_shipped_recipe_loads_and_builds():
+    recipes = {r.name: r for r in list_recipes()}
+    assert set(recipes) == SHIPPED
+    for recipe in recipes.values():
+        model = recipe.build_model()
+        assert isinstance(model, Model)
+        assert (model.in_features, model.out_features) == (784, 10)
+        recipe.build_optimizer(model)
+        assert recipe.expected["test_accuracy"] > 0.9
+        assert recipe.summary_line()
+
+
+def test_seed001_is_exactly_the_seed():
+    recipe = Recipe.find("seed001")
+    model = recipe.build_model()
+    assert model.get_config()["layers"] == [
+        {
+            "type": "dense",
+            "in_features": 784,
+            "out_features": 16,
+            "init": {"name": "normal", "std": 0.1},
+            "bias_init": {"name": "normal", "std": 0.1},
+        },
+        {"type": "activation", "activation": {"name": "relu"}},
+        {
+            "type": "dense",
+            "in_features": 16,
+            "out_features": 10,
+            "init": {"name": "normal", "std": 0.1},
+            "bias_init": {"name": "normal", "std": 0.1},
+        },
+        {"type": "activation", "activation": {"name": "sigmoid"}},
+    ]
+    t = recipe.train
+    assert (t["loss"], t["batch_size"], t["epochs"]) == ("mse", 64, 50)
+    opt = recipe.build_optimizer(model)
+    assert isinstance(opt, SGD) and opt.lr == 0.1 and opt.momentum == 0
+    assert (recipe.split, recipe.split_seed) == ("seed001", 42)
+
+
+def test_nielsen_recipes_follow_the_book():
+    ch1 = Recipe.find("seed000")
+    assert ch1.data["model"]["sizes"] == [784, 30, 10]
+    assert (ch1.train["loss"], ch1.train["batch_size"], ch1.train["epochs"]) == (
+        "quadratic",
+        10,
+        30,
+    )
+    ch3 = Recipe.find("nielsen-ch3")
+    opt = ch3.build_optimizer(ch3.build_model())
+    assert opt.weight_decay == pytest.approx(5.0 / 50_000) and opt.lr == 0.5
+
+
+def test_overrides_change_only_what_is_given():
+    base = Recipe.find("seed001")
+    new = base.with_overrides(epochs=3, lr=0.5, hidden=[32, 8], optimizer="adam", seed=7)
+    assert new.data["model"]["sizes"] == [784, 32, 8, 10]
+    assert new.data["model"]["activation"] == "relu"
+    assert new.data["model"]["output_activation"] == "sigmoid"
+    assert new.train["epochs"] == 3 and new.train["seed"] == 7
+    assert isinstance(new.build_optimizer(new.build_model()), Adam)
+    assert new.data["optimizer"] == {"name": "adam", "lr": 0.5}
+    assert base.train["epochs"] == 50  # the original is untouched
+
+
+def test_cosine_schedule_follows_epoch_override():
+    assert Recipe.find("default").with_overrides(epochs=3).data["schedule"]["total_epochs"] == 3
+
+
+def test_toml_round_trip(tmp_path):
+    recipe = Recipe.find("best")
+    path = tmp_path / "r.toml"
+    path.write_text(recipe.to_toml())
+    assert Recipe.from_file(path).data == recipe.data
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[model]\nsizes=[4,2]\n[train]\nepochs=1\nbatchsize=3\n", r"unknown keys \['batchsize'\]"),
+        ("[model]\nsizes=[4,2]\n[trian]\n", r"unknown keys \['trian'\]"),
+        ("[model]\nactivation='relu'\n", "exactly one of 'layers' or 'sizes'"),
+        ("[model\n", "not valid TOML"),
+        ("[model]\nsizes=[4,2]\n[train]\nvalidate_on='tomorrow'\n", "validate_on"),
+    ],
+)
+def test_bad_recipe_files_are_rejected(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        Recipe.from_file(path)
+
+
+def test_unknown_recipe_name_lists_shipped_ones():
+    with pytest.raises(ValueError, match=r"unknown recipe 'fast'.*default"):
+        Recipe.find("fast")
+    with pytest.raises(FileNotFoundError):
+        Recipe.find("missing.toml")
