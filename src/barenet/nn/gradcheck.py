@@ -4,7 +4,8 @@
 differences (f(θ + h) − f(θ − h)) / 2h, entry by entry, in float64. It checks
 
 * a ``Loss``: ∂C/∂a from ``gradient`` (and, for fusing losses, δ = ∂C/∂z from ``fused``);
-* a ``Layer``: ∂f/∂x and ∂f/∂θ for f = Σ (layer(x) ⊙ R) with a fixed random R;
+* a ``Layer`` or an activation: ∂f/∂x and ∂f/∂θ for f = Σ (layer(x) ⊙ R) with a fixed
+  random R, so every entry of the backward pass is exercised;
 * a ``Sequential`` with a loss and targets: ∂C/∂θ for every parameter from ``backprop``.
 
 The error of an entry is |analytic − numeric| / max(|analytic|, |numeric|, floor): relative
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._typing import Array
-from .activations import get_activation
-from .layers import Layer, as_rng
+from .activations import ActivationFunction, get_activation
+from .layers import Activation, Dropout, Layer, as_rng
 from .losses import Loss, get_loss
 from .network import Sequential
 
@@ -84,7 +85,7 @@ def _require_float64(*arrays: Array) -> None:
 
 
 def gradcheck(
-    target: Layer | Loss | Sequential | str,
+    target: Layer | ActivationFunction | Loss | Sequential | str,
     x: Array,
     y: Array | None = None,
     *,
@@ -95,9 +96,18 @@ def gradcheck(
 ) -> GradcheckResult:
     """Check ``target``'s backward pass against finite differences at input ``x``.
 
-    ``target`` is a loss (``x`` are outputs a, or logits z for the fused check, ``y`` targets),
-    a layer (``x`` its input) or a network (``x`` inputs, ``y`` targets, ``loss`` required).
-    Everything must be float64.
+    ``target`` is one of
+
+    * a loss or its name, with targets ``y``: ``x`` are the outputs a at which ∂C/∂a is
+      checked; for a loss that fuses with its activation (cross-entropy after softmax, binary
+      cross-entropy after sigmoid) ``x`` are the logits z instead, and both the fused
+      δ = ∂C/∂z and ∂C/∂a at a = σ(z) are checked;
+    * a layer, or an activation function (checked as an ``Activation`` layer): ``x`` is its
+      input; a ``Dropout`` layer keeps one mask for the whole check;
+    * a network, with targets ``y`` and a ``loss``: ``x`` are its inputs.
+
+    Everything must be float64. Returns the largest error, where it occurred (``"0.W[3, 1]"``,
+    ``"input[0, 2]"``, ``"dC/dz (fused)[1, 0]"``) and how many entries were checked.
     """
     worst = _Worst(floor)
     if isinstance(target, str | Loss):
@@ -105,19 +115,20 @@ def gradcheck(
         if y is None:
             raise ValueError("checking a loss needs targets y")
         _require_float64(x)
-        a = x.copy()
-        worst.compare(
-            "dC/da", loss_fn.gradient(a, y), numeric_gradient(lambda: loss_fn.value(a, y), a, eps)
-        )
-        if loss_fn.fuses_with is not None:
+        if loss_fn.fuses_with is None:
+            a = x.copy()
+        else:
             z = x.copy()
-            _, delta, _ = loss_fn.fused(z, y)
             act = get_activation(loss_fn.fuses_with)
+            _, delta, a = loss_fn.fused(z, y)
             worst.compare(
                 "dC/dz (fused)",
                 delta,
                 numeric_gradient(lambda: loss_fn.value(act.forward(z), y), z, eps),
             )
+        worst.compare(
+            "dC/da", loss_fn.gradient(a, y), numeric_gradient(lambda: loss_fn.value(a, y), a, eps)
+        )
         return worst.result()
 
     if isinstance(target, Sequential):
@@ -138,17 +149,27 @@ def gradcheck(
             worst.compare(name, analytic[name], numeric_gradient(cost, p.value, eps))
         return worst.result()
 
+    if isinstance(target, ActivationFunction):
+        target = Activation(target)
     if isinstance(target, Layer):
         layer = target
         _require_float64(x, *(p.value for p in layer.parameters()))
         x = x.copy()
-        out = layer.forward(x, training=True)
-        r = as_rng(rng).standard_normal(out.shape)
+        # Dropout draws a new mask per forward pass; replaying its generator fixes the mask.
+        replay = layer.rng.bit_generator if isinstance(layer, Dropout) else None
+        mask_state = replay.state if replay is not None else {}
+
+        def forward() -> Array:
+            if replay is not None:
+                replay.state = mask_state
+            return layer.forward(x, training=True)
+
+        r = as_rng(rng).standard_normal(forward().shape)
 
         def f() -> float:
-            return float(np.sum(layer.forward(x, training=True) * r))
+            return float(np.sum(forward() * r))
 
-        layer.forward(x, training=True)
+        forward()
         grad_x = layer.backward(r)
         analytic = {p.name: p.grad.copy() for p in layer.parameters()}
         worst.compare("input", grad_x, numeric_gradient(f, x, eps))

@@ -38,6 +38,11 @@ class Initializer:
     def __call__(
         self, shape: tuple[int, ...], rng: np.random.Generator, dtype: Any = np.float32
     ) -> Array:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                f"initializer '{self.name}' needs a numpy Generator "
+                f"(np.random.default_rng(seed)), got {type(rng).__name__}"
+            )
         if self.needs_fans and len(shape) != 2:
             raise ValueError(
                 f"initializer '{self.name}' needs a 2-D (fan_in, fan_out) shape, got {shape}; "

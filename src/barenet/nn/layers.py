@@ -4,13 +4,20 @@ A layer maps a batch of rows ``x`` of shape (B, n_in) to rows of shape (B, n_out
 ``forward(x, training)`` caches what ``backward`` needs; ``backward(grad_out)`` receives
 ∂C/∂(output), writes ``.grad`` of each of its parameters and returns ∂C/∂(input).
 
-With rows as examples the equations of backpropagation (``docs/backprop.md``) read
+With rows as examples the equations of backpropagation (``docs/backprop.md``) read as below,
+for a batch of B rows, a Dense layer W (n_in, n_out), b (n_out,) with input x = aˡ⁻¹ (B, n_in),
+and z, a, δ = ∂C/∂z all of shape (B, n_out):
 
-    forward         z = x W + b                  (Dense)      a = σ(z)   (Activation)
-    BP1 / BP2       δ = ∂C/∂a ⊙ σ'(z)            (Activation.backward)
-    BP2             ∂C/∂x = δ Wᵀ                 (Dense.backward)
-    BP3             ∂C/∂b = Σ_rows δ             (Dense.backward)
-    BP4             ∂C/∂W = xᵀ δ                 (Dense.backward)
+    forward  z = x W + b                 (Dense.forward)       a = σ(z)  (Activation.forward)
+    BP1      δᴸ = ∂C/∂aᴸ ⊙ σ'(zᴸ)         (Activation.backward of the output layer, or the fused
+                                          δᴸ = (a − y)/B of ``losses.py``)
+    BP2      δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ⊙ σ'(zˡ)   (Dense.backward returns δ Wᵀ, (B, n_in); then
+                                          Activation.backward multiplies by σ'(z))
+    BP3      ∂C/∂b = Σ_rows δ, (n_out,)   (Dense.backward)
+    BP4      ∂C/∂W = xᵀ δ, (n_in, n_out)  (Dense.backward)
+
+The batch mean of the cost is already in δᴸ (the loss divides by B), so BP3 and BP4 sum over
+the rows: their result is the gradient of the mean cost.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ declares ``fuses_with`` computes its value straight from the logits z (with log-
 softplus, so it never takes the log of 0) and returns that δ, skipping the activation's
 own backward. The unfused ``gradient`` methods clip a into [ε, 1 − ε] so they stay finite.
 
-Targets ``y`` may be one-hot rows (B, K) or integer class ids (B,).
+Targets ``y`` may be one-hot rows (B, K) or integer class ids (B,). With a single output
+unit (K = 1) a 1-D ``y`` holds the targets themselves, e.g. the 0/1 labels of a binary problem.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def targets_like(y: Array, output: Array) -> Array:
     if y.ndim == 1 and output.ndim == 2:
         if y.shape[0] != output.shape[0]:
             raise ValueError(f"{y.shape[0]} labels for a batch of {output.shape[0]} outputs")
+        if output.shape[1] == 1:
+            # A single output unit has no classes to pick: (B,) targets are its values, such
+            # as the 0/1 labels of a binary problem with one sigmoid output.
+            return y.reshape(-1, 1).astype(output.dtype)
         ids = _class_ids(y, output.shape[1])
         onehot = np.zeros_like(output)
         onehot[np.arange(len(ids)), ids] = 1

@@ -93,6 +93,9 @@ class Sequential:
             raise TypeError(f"sizes must be a list of layer widths, got {sizes!r}")
         if len(sizes) < 2:
             raise ValueError(f"sizes needs at least an input and an output width, got {sizes!r}")
+        for n in sizes:
+            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n <= 0:
+                raise ValueError(f"sizes must be positive integers, got {list(sizes)!r}")
         spec = [
             {"in": n_in, "out": n_out, "activation": activation}
             for n_in, n_out in itertools.pairwise(sizes)
@@ -138,6 +141,12 @@ class Sequential:
                 raise ValueError(
                     f"layer {i} of the spec has unknown keys {unknown}; allowed: {sorted(allowed)}"
                 )
+            for key in ("in", "out"):
+                n = entry[key]
+                if isinstance(n, bool) or not isinstance(n, int | np.integer) or n <= 0:
+                    raise ValueError(
+                        f"layer {i} of the spec: '{key}' must be a positive integer, got {n!r}"
+                    )
             if i > 1 and entry["in"] != spec[i - 2]["out"]:
                 raise ValueError(
                     f"layer {i} expects in={entry['in']} but layer {i - 1} gives "
@@ -186,7 +195,9 @@ class Sequential:
         return [layer for layer in self.layers if isinstance(layer, Dense)]
 
     def forward(self, x: Array, training: bool = False) -> Array:
-        """The network's output for a batch ``x`` of shape (B, in_features)."""
+        """The network's output for a batch ``x`` of shape (B, in_features), computed in the
+        network's dtype (``x`` is converted if need be: float32 stays float32 end to end)."""
+        x = np.asarray(x).astype(self.dtype, copy=False)
         for layer in self.layers:
             x = layer.forward(x, training)
         return x
@@ -206,9 +217,15 @@ class Sequential:
         If the last layer is the activation the loss fuses with (softmax before
         cross-entropy, sigmoid before binary cross-entropy), δᴸ = (a − y)/B comes straight
         from the logits; otherwise δᴸ = ∂C/∂a ⊙ σ'(zᴸ) (BP1) via the activation's backward.
+        Then, layer by layer back to the input, δˡ = (δˡ⁺¹ Wᵀ) ⊙ σ'(zˡ) (BP2), ∂C/∂b = Σ δ
+        (BP3) and ∂C/∂W = aᵀ δ (BP4): see ``layers.py``.
+
+        ``x`` (B, in_features) is converted to the network's dtype. Its shape is checked, but
+        not its finiteness (that would cost a pass over every batch): a training loop checks
+        its data set once, before the first epoch.
         """
-        loss_fn = get_loss(loss) if isinstance(loss, str) else loss
-        self._check_input(x, finite=False)
+        loss_fn = get_loss(loss)
+        x = self._check_input(x, finite=False).astype(self.dtype, copy=False)
         last = self.layers[-1]
         if isinstance(last, Activation) and last.name == loss_fn.fuses_with:
             z = x
@@ -239,7 +256,9 @@ class Sequential:
         """Class probabilities, rows summing to 1, shape (B, classes).
 
         A softmax output is returned as is; independent sigmoid scores are normalised by their
-        row sum; any other output is passed through a softmax.
+        row sum; any other output is passed through a softmax. A single sigmoid output p is a
+        binary classifier: its rows are [1 − p, p], shape (B, 2).
+        Raises ``ValueError`` for an input of the wrong width or with NaN or infinite values.
         """
         x = self._check_input(x).astype(self.dtype, copy=False)
         out = (
@@ -253,6 +272,8 @@ class Sequential:
         name = last.name if isinstance(last, Activation) else "identity"
         if name == "softmax":
             return out
+        if name == "sigmoid" and out.shape[1] == 1:
+            return np.concatenate([1.0 - out, out], axis=1)
         if name == "sigmoid":
             return out / np.maximum(out.sum(axis=1, keepdims=True), np.finfo(out.dtype).tiny)
         return softmax(out)
@@ -312,8 +333,11 @@ class Sequential:
             count = sum(p.size for p in layer.parameters())
             rows.append((str(i), repr(layer), f"(batch, {width})", f"{count:,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(4)]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
-        rule = "-" * len(lines[0])
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows
+        ]
+        rule = "-" * max(map(len, lines))
         lines.insert(1, rule)
         lines.append(rule)
         lines.append(f"total parameters: {self.n_params:,}  (dtype {self.dtype})")

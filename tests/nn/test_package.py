@@ -1,0 +1,56 @@
+"""The ``barenet.nn`` package: NumPy and the standard library only; its public names."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import barenet
+import barenet.nn
+
+FOREIGN_MODULES = """
+import sys
+before = set(sys.modules)
+import barenet.nn
+new = set(sys.modules) - before
+tops = {name.split(".")[0] for name in new}
+for name in sorted(tops - set(sys.stdlib_module_names) - {"numpy", "barenet"}):
+    print(name)
+print("numpy" in tops and "barenet" in tops)
+"""
+
+
+def foreign_imports(code: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    *foreign, sanity = result.stdout.splitlines()
+    assert sanity == "True", "the check must see numpy and barenet being imported"
+    return foreign
+
+
+def test_importing_the_engine_imports_only_numpy_and_the_standard_library():
+    assert foreign_imports(FOREIGN_MODULES) == []
+
+
+def test_the_check_sees_a_foreign_import():
+    # The same check, with a third-party module imported alongside: it must be reported.
+    code = FOREIGN_MODULES.replace("import barenet.nn\n", "import barenet.nn\nimport pytest\n")
+    assert "pytest" in foreign_imports(code)
+
+
+def test_public_names_are_exported():
+    for name in barenet.nn.__all__:
+        assert getattr(barenet.nn, name) is not None
+    for name in ("Sequential", "Network", "gradcheck", "Adam", "SGD", "RMSProp", "Dense"):
+        assert getattr(barenet, name) is getattr(barenet.nn, name)
+
+
+def test_the_readmes_engine_example_runs_as_written(capsys):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("The engine by hand") :]
+    code = section[section.index("```python") + len("```python") : section.index("```\n\n")]
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "total parameters: 101,770  (dtype float32)" in out
+    error = float(out.split("max relative error ")[1].split()[0])
+    assert error < 1e-6
