@@ -7,6 +7,9 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "barenet"
 
+# Standard-library-only helpers at the package root that every layer above nn may use.
+SHARED = {"_version", "_atomic"}
+
 # What each layer may import from barenet (besides itself and the version module).
 ALLOWED = {
     "nn": set(),
@@ -31,7 +34,7 @@ def barenet_imports(path: Path, root: Path = SRC) -> set[str]:
                 found.add((node.module or "barenet").split(".")[0])
         elif isinstance(node, ast.Import):
             found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("barenet."))
-    return found - {layer, "_version"}
+    return found - {layer, *(SHARED if layer != "nn" else ())}
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))

@@ -4,7 +4,8 @@
 Layering: ``io`` imports ``nn`` only; ``train`` and ``app`` import ``io``.
 """
 
-from .atomic import atomic_write
+from barenet._atomic import atomic_write
+
 from .checkpoint import CHECKPOINT_FORMAT, Checkpoint, read_checkpoint, write_checkpoint
 from .container import FormatError, read_container, write_container
 from .model import MODEL_FORMAT, read_model, read_model_header, write_model

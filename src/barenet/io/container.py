@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_write
+from barenet._atomic import atomic_write
 
 HEADER_KEY = "header"
 

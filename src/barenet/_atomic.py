@@ -1,4 +1,7 @@
-"""Write a file so that a crash or Ctrl-C never leaves a half-written file behind."""
+"""Write a file so that a crash or Ctrl-C never leaves a half-written file behind.
+
+Shared by every layer that writes files (data cache, model files, checkpoints, run logs);
+standard library only, so it sits below them all."""
 
 from __future__ import annotations
 
