@@ -10,6 +10,7 @@ A recipe has these tables (every key optional except the architecture)::
                  init = "he_normal";  bias_init = "zeros";  dropout = 0.0;  dtype = "float32"
     [train]      epochs = 10;  batch_size = 64;  loss = "cross_entropy";  seed = 0
                  augment = "shift";  validate_on = "validation" | "test" | "none"
+                 # validate_on defaults to "validation" with that split, else "none"
     [optimizer]  name = "adam";  lr = 0.001;  ...any keyword of that optimizer
     [schedule]   name = "cosine";  total_epochs = 10   # optional
     [expected]   test_accuracy = 0.978;  source = "..."   # the documented result
@@ -56,7 +57,6 @@ _DEFAULT_TRAIN = {
     "batch_size": 64,
     "loss": "cross_entropy",
     "seed": 0,
-    "validate_on": "validation",
 }
 
 
@@ -94,7 +94,11 @@ class Recipe:
         recipe = cls(copy.deepcopy(data))
         recipe.data.setdefault("name", Path(source).stem)
         recipe.data["train"] = {**_DEFAULT_TRAIN, **data.get("train", {})}
-        recipe.data.setdefault("data", {}).setdefault("split", "official")
+        split = recipe.data.setdefault("data", {}).setdefault("split", "official")
+        # Validate on the held-out set when the split has one; never on the test set unasked.
+        recipe.data["train"].setdefault(
+            "validate_on", "validation" if split == "validation" else "none"
+        )
         recipe.data.setdefault("optimizer", {"name": "adam", "lr": 0.001})
         if recipe.train["validate_on"] not in ("validation", "test", "none"):
             raise ValueError(f"{source}: validate_on must be 'validation', 'test' or 'none'")

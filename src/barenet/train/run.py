@@ -198,5 +198,11 @@ def run_training(
 def resume_training(
     run_dir: str | Path, *, data_path: str | Path | None = None, stream: TextIO | None = sys.stdout
 ) -> RunResult:
-    recipe = Recipe.from_file(Path(run_dir) / "recipe.toml")
+    run_dir = Path(run_dir)
+    if not (run_dir / "recipe.toml").is_file():
+        raise FileNotFoundError(
+            f"{run_dir} is not a barenet run directory (no recipe.toml): nothing to resume; "
+            "give the --out folder of an interrupted `barenet train`"
+        )
+    recipe = Recipe.from_file(run_dir / "recipe.toml")
     return run_training(recipe, run_dir, data_path=data_path, resume=True, stream=stream)

@@ -1,0 +1,172 @@
+"""`barenet train / evaluate / plot / recipes` end to end, each in a real subprocess, on a tiny
+synthetic digit set given with --data (the real-MNIST runs are in tests/train)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+RECIPE = """
+name = "tiny"
+description = "a test recipe"
+
+[data]
+split = "official"
+
+[model]
+sizes = [784, 32, 10]
+activation = "relu"
+output_activation = "softmax"
+init = "he_normal"
+
+[train]
+epochs = 3
+batch_size = 32
+loss = "cross_entropy"
+seed = 0
+
+[optimizer]
+name = "adam"
+lr = 0.005
+"""
+
+
+def digits(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Class k is a bright 6×6 square at one of ten places, on a noisy background."""
+    y = rng.integers(0, 10, n).astype(np.uint8)
+    x = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+    for i, k in enumerate(y):
+        r, c = 2 + 12 * (k // 5), 1 + 5 * (k % 5)
+        x[i, r : r + 6, c : c + 6] = 255
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tiny")
+    rng = np.random.default_rng(0)
+    (x_train, y_train), (x_test, y_test) = digits(600, rng), digits(200, rng)
+    data = root / "tiny.npz"
+    np.savez(data, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    recipe = root / "tiny.toml"
+    recipe.write_text(RECIPE)
+    return root, data, recipe
+
+
+def barenet(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "barenet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def trained(tiny):
+    root, data, recipe = tiny
+    run = root / "run"
+    proc = barenet("train", "--recipe", recipe, "--data", data, "--out", run)
+    assert proc.returncode == 0, proc.stderr
+    return run, proc.stdout
+
+
+def test_train_writes_a_complete_run_directory(trained):
+    run, out = trained
+    assert "training recipe 'tiny'" in out
+    assert f"model: {run / 'model.npz'}" in out
+    for name in ("recipe.toml", "metrics.csv", "metrics.jsonl", "evaluation.json", "model.npz"):
+        assert (run / name).is_file(), name
+    assert (run / "checkpoints" / "last.npz").is_file()
+    rows = (run / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,") and len(rows) == 1 + 3
+    accuracy = json.loads((run / "evaluation.json").read_text())["accuracy"]
+    assert f"test accuracy: {accuracy:.2%}" in out
+    assert accuracy > 0.9  # the squares are easy to tell apart
+    for png in ("curves", "confusion", "misclassified", "weights"):
+        assert (run / "plots" / f"{png}.png").stat().st_size > 1000
+
+
+def test_evaluate_reports_what_training_measured(trained, tiny):
+    run, _ = trained
+    proc = barenet("evaluate", run / "model.npz", "--data", tiny[1], "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["accuracy"] == json.loads((run / "evaluation.json").read_text())["accuracy"]
+    assert np.array(result["confusion"]).sum() == 200
+    table = barenet("evaluate", run / "model.npz", "--data", tiny[1])
+    assert table.returncode == 0 and "precision" in table.stdout
+
+
+def test_plot_redraws_the_plots(trained, tiny):
+    run, _ = trained
+    for png in (run / "plots").glob("*.png"):
+        png.unlink()
+    proc = barenet("plot", run, "--data", tiny[1])
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.split()) == 4
+    assert all((run / "plots" / f"{n}.png").exists() for n in ("curves", "confusion"))
+
+
+def test_recipes_lists_every_shipped_recipe():
+    proc = barenet("recipes")
+    assert proc.returncode == 0
+    names = [line.split()[0] for line in proc.stdout.splitlines() if line[:1].strip()]
+    assert names == sorted(names)
+    assert set(names) == {"best", "default", "nielsen-ch3", "seed000", "seed001"}
+
+
+@pytest.mark.parametrize("command", ["", "train", "evaluate", "plot", "recipes", "data"])
+def test_every_command_has_help(command):
+    proc = barenet(*command.split(), "--help")
+    assert proc.returncode == 0
+    assert "usage: barenet" in proc.stdout
+
+
+def test_a_finished_run_directory_is_not_overwritten(trained, tiny):
+    run, _ = trained
+    before = (run / "model.npz").read_bytes()
+    proc = barenet("train", "--recipe", tiny[2], "--data", tiny[1], "--out", run)
+    assert_one_line_error(proc, str(run), "--resume")
+    assert (run / "model.npz").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "args,needles",
+    [
+        (["train", "--recipe", "no-such-recipe"], ["no-such-recipe", "seed001"]),
+        (["train", "--resume", "{tmp}/nothing"], ["nothing", "not a barenet run directory"]),
+        (["evaluate", "{tmp}/missing.npz"], ["missing.npz", "does not exist"]),
+        (["evaluate", "{recipe}"], ["tiny.toml", "not"]),
+        (["plot", "{tmp}/not-a-run"], ["not-a-run"]),
+        (["train", "--recipe", "{recipe}", "--data", "{tmp}/nope.npz"], ["nope.npz"]),
+    ],
+)
+def test_user_mistakes_end_in_one_line_and_a_non_zero_exit(tmp_path, tiny, args, needles):
+    subst = {"tmp": tmp_path, "recipe": tiny[2]}
+    proc = barenet(*(a.format(**subst) for a in args), cwd=tmp_path)
+    assert_one_line_error(proc, *needles)
+    assert not list(tmp_path.glob("runs/*/model.npz"))
+
+
+@pytest.mark.parametrize(
+    "args", [["train", "--epochs", "0"], ["train", "--hidden", "12,x"], ["train", "--lr", "-1"]]
+)
+def test_bad_option_values_are_refused_before_anything_runs(tmp_path, args):
+    proc = barenet(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("barenet train: error:")
+    assert not (tmp_path / "runs").exists()
