@@ -104,6 +104,7 @@ def test_evaluate_reports_what_training_measured(trained, tiny):
     proc = barenet("evaluate", run / "model.npz", "--data", tiny[1], "--json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
+    assert result["split"] == "official"
     assert result["accuracy"] == json.loads((run / "evaluation.json").read_text())["accuracy"]
     assert np.array(result["confusion"]).sum() == 200
     table = barenet("evaluate", run / "model.npz", "--data", tiny[1])

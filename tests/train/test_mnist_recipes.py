@@ -1,6 +1,8 @@
 """The shipped recipes on the real MNIST digits: the seeds' published results, reproduced."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -22,6 +24,17 @@ def test_seed001_recipe_reaches_its_published_94_percent(tmp_path, mnist_cache):
     assert model.metadata["metrics"]["test_accuracy"] == result.evaluation.accuracy
     saved = json.loads((tmp_path / "run" / "evaluation.json").read_text())
     assert saved["accuracy"] == result.evaluation.accuracy
+    # `barenet evaluate` scores it on the split it was trained with, not the official test set
+    # (which overlaps seed 001's training digits).
+    proc = subprocess.run(
+        [sys.executable, "-m", "barenet", "evaluate", str(result.model_path), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(proc.stdout)
+    assert report["split"] == "seed001"
+    assert report["accuracy"] == result.evaluation.accuracy
 
 
 def test_default_recipe_one_epoch_passes_90_percent(tmp_path, mnist_cache):

@@ -78,6 +78,12 @@ def register(subparsers: Any) -> None:
     )
     e.add_argument("model", help="a model file (model.npz) written by barenet")
     e.add_argument("--data", help="MNIST location (default: the cache)")
+    e.add_argument(
+        "--split",
+        choices=["official", "validation", "seed001"],
+        help="which test set: default the one the model's recipe held out (seed001 models "
+        "pool all 70,000 digits, so the official test set would include their training data)",
+    )
     e.add_argument("--json", action="store_true", help="print the result as JSON")
     e.set_defaults(func=run_evaluate)
 
@@ -131,12 +137,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from barenet.train import load
 
     model = load(args.model)
-    data = load_mnist(args.data)
+    data_options = model.metadata.get("recipe", {}).get("data", {})
+    split = args.split or data_options.get("split", "official")
+    seed = data_options.get("seed", 42) if split == data_options.get("split") else 42
+    data = load_mnist(args.data, split=split, seed=seed)
     ev = model.evaluate(data.test.x, data.test.y)
     if args.json:
-        print(json.dumps(ev.to_dict()))
+        print(json.dumps({"split": split, **ev.to_dict()}))
     else:
         print(f"model: {args.model}")
+        print(f"test set: {ev.n:,} digits of the '{split}' split")
         print(ev.report(model.metadata.get("class_names")))
     return 0
 
