@@ -6,6 +6,6 @@ command function, which keeps `barenet --help` fast.
 
 from types import ModuleType
 
-from barenet.app.commands import data, plot, train
+from barenet.app.commands import data, plot, predict, serve, train
 
-COMMAND_MODULES: list[ModuleType] = [data, train, plot]
+COMMAND_MODULES: list[ModuleType] = [data, train, plot, predict, serve]

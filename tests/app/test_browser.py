@@ -1,0 +1,153 @@
+"""End to end in a real headless browser: `barenet serve` in a subprocess, Debian's Chromium
+driven by Playwright, digits drawn with mouse events on the page's canvas."""
+
+from __future__ import annotations
+
+import math
+import queue
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.mnist,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"Debian's chromium is not installed at {CHROMIUM} (`make browser` installs it)",
+    ),
+]
+
+
+@pytest.fixture
+def server(trained, tmp_path):
+    """The URL of `barenet serve MODEL --port 0` running in a subprocess."""
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "barenet", "serve", str(trained.path), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
+    try:
+        first = lines.get(timeout=60)
+        found = re.search(r"http://127\.0\.0\.1:\d+/", first)
+        assert found, f"no URL in {first!r}; log: {(tmp_path / 'serve.log').read_text()}"
+        yield found.group(0)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stdout.close()
+        log.close()
+
+
+def draw(page, points: list[tuple[float, float]]) -> None:
+    """One stroke with the mouse through ``points`` given as fractions of the canvas."""
+    box = page.locator("#pad").bounding_box()
+
+    def at(p):
+        return box["x"] + p[0] * box["width"], box["y"] + p[1] * box["height"]
+
+    page.mouse.move(*at(points[0]))
+    page.mouse.down()
+    for p in points[1:]:
+        page.mouse.move(*at(p), steps=4)
+    page.mouse.up()
+
+
+def shown(page, after: int) -> dict:
+    """Wait until a prediction newer than the ``after``-th is shown and none is pending."""
+    page.wait_for_function(
+        """after => {
+            const r = document.querySelector('#result');
+            return r.dataset.state === 'ready' && r.dataset.busy === '0'
+                && Number(r.dataset.shown) > after;
+        }""",
+        arg=after,
+        timeout=15_000,
+    )
+    return page.evaluate(
+        """() => {
+            const input = document.querySelector('#input').getContext('2d')
+                .getImageData(0, 0, 28, 28).data;
+            let ink = 0;
+            for (let k = 0; k < input.length; k += 4) ink += input[k];
+            return {
+                digit: document.querySelector('#digit').textContent,
+                probabilities: [...document.querySelectorAll('#bars li')]
+                    .map(li => Number(li.dataset.p)),
+                top: document.querySelector('#bars li.top')?.dataset.digit,
+                shown: Number(document.querySelector('#result').dataset.shown),
+                ink: ink,
+            };
+        }"""
+    )
+
+
+def test_draw_digits_and_watch_the_prediction(server, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 760})
+            problems: list[str] = []
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.on(
+                "console",
+                lambda m: problems.append(m.text) if m.type == "error" else None,
+            )
+            page.goto(server)
+            assert page.locator("#digit").text_content() == "–"
+            page.wait_for_function(
+                "document.querySelector('#model').textContent.endsWith('model.npz')"
+            )
+
+            # A "1": one vertical stroke.
+            draw(page, [(0.5, 0.15 + 0.07 * k) for k in range(11)])
+            one = shown(page, after=0)
+            assert len(one["probabilities"]) == 10
+            assert sum(one["probabilities"]) == pytest.approx(1.0, abs=1e-6)
+            assert one["digit"] == one["top"] == "1"
+            assert one["ink"] > 0  # the 28×28 input is drawn, enlarged
+
+            page.click("#clear")
+            assert page.locator("#digit").text_content() == "–"
+            assert page.locator("#result").get_attribute("data-state") == "empty"
+
+            # A "0": a closed loop, clearly different from the "1".
+            loop = [
+                (
+                    0.5 + 0.28 * math.sin(t / 24 * 2 * math.pi),
+                    0.5 - 0.36 * math.cos(t / 24 * 2 * math.pi),
+                )
+                for t in range(26)
+            ]
+            draw(page, loop)
+            zero = shown(page, after=one["shown"])
+            assert zero["digit"] != one["digit"]
+            assert zero["digit"] == zero["top"] == "0"
+            assert sum(zero["probabilities"]) == pytest.approx(1.0, abs=1e-6)
+
+            page.wait_for_timeout(300)  # let the bars finish their 120 ms transition
+            page.screenshot(path=str(tmp_path / "serve.png"), full_page=True)
+            assert (tmp_path / "serve.png").stat().st_size > 10_000
+            assert problems == []
+        finally:
+            browser.close()
