@@ -49,7 +49,7 @@ def target(expected: dict[str, Any], mean: float) -> str:
         return f"≥ {floor:.1f} {'met' if mean >= floor else 'NOT met'}"
     if "published" in expected:
         published = expected["published"] * 100
-        return f"published ≈ {published:.1f} ({mean - published:+.2f})"
+        return f"published ≈ {published:.2f} ({mean - published:+.2f})"
     return "—"
 
 
