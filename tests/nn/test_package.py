@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import barenet
 import barenet.nn
@@ -43,14 +42,3 @@ def test_public_names_are_exported():
         assert getattr(barenet.nn, name) is not None
     for name in ("Sequential", "Network", "gradcheck", "Adam", "SGD", "RMSProp", "Dense"):
         assert getattr(barenet, name) is getattr(barenet.nn, name)
-
-
-def test_the_readmes_engine_example_runs_as_written(capsys):
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme[readme.index("The engine by hand") :]
-    code = section[section.index("```python") + len("```python") : section.index("```\n\n")]
-    exec(compile(code, "README.md", "exec"), {})
-    out = capsys.readouterr().out
-    assert "total parameters: 101,770  (dtype float32)" in out
-    error = float(out.split("max relative error ")[1].split()[0])
-    assert error < 1e-6
