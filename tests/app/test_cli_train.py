@@ -153,17 +153,27 @@ def test_a_finished_run_directory_is_not_overwritten(trained, tiny):
         (["evaluate", "{recipe}"], ["tiny.toml", "not"]),
         (["plot", "{tmp}/not-a-run"], ["not-a-run"]),
         (["train", "--recipe", "{recipe}", "--data", "{tmp}/nope.npz"], ["nope.npz"]),
+        (["train", "--recipe", "{recipe}", "--data", "{recipe}"], ["tiny.toml", ".npz"]),
+        (["train", "--recipe", "{recipe}", "--out", "{recipe}"], ["tiny.toml", "is a file"]),
+        (["evaluate", "{tmp}"], ["is a directory"]),
     ],
 )
 def test_user_mistakes_end_in_one_line_and_a_non_zero_exit(tmp_path, tiny, args, needles):
     subst = {"tmp": tmp_path, "recipe": tiny[2]}
     proc = barenet(*(a.format(**subst) for a in args), cwd=tmp_path)
     assert_one_line_error(proc, *needles)
-    assert not list(tmp_path.glob("runs/*/model.npz"))
+    assert not list(tmp_path.glob("runs/*")), "a failed command left a run directory"
 
 
 @pytest.mark.parametrize(
-    "args", [["train", "--epochs", "0"], ["train", "--hidden", "12,x"], ["train", "--lr", "-1"]]
+    "args",
+    [
+        ["train", "--epochs", "0"],
+        ["train", "--hidden", "12,x"],
+        ["train", "--hidden", "128,,64"],
+        ["train", "--lr", "-1"],
+        ["train", "--seed", "-1"],
+    ],
 )
 def test_bad_option_values_are_refused_before_anything_runs(tmp_path, args):
     proc = barenet(*args, cwd=tmp_path)
@@ -171,3 +181,11 @@ def test_bad_option_values_are_refused_before_anything_runs(tmp_path, args):
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("barenet train: error:")
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_failed_start_leaves_no_run_directory_behind(tiny, tmp_path):
+    proc = barenet(
+        "train", "--recipe", tiny[2], "--data", tiny[1], "--batch-size", "5000", cwd=tmp_path
+    )
+    assert_one_line_error(proc, "batch_size 5,000", "600 training examples")
+    assert not list((tmp_path / "runs").iterdir())

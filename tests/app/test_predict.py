@@ -138,7 +138,7 @@ def test_a_file_that_is_not_a_model_is_one_line(images, tmp_path, capsys):
     fake.write_text("not a model")
     code, out, err = run(capsys, fake, images / "seven.png")
     assert code == 1 and out == ""
-    assert err.count("\n") == 1 and str(fake) in err and "not a readable barenet model" in err
+    assert err.count("\n") == 1 and str(fake) in err and "not a barenet model file" in err
 
 
 def test_missing_model(images, tmp_path, capsys):

@@ -27,7 +27,7 @@ def test_real_mnist_from_a_fresh_cache(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "fresh").iterdir()) == ["mnist.npz"]
 
     again = load_mnist()
-    assert again.source.startswith(f"cache {tmp_path / 'fresh' / 'mnist.npz'} (from ")
+    assert again.source.startswith(f"cache {tmp_path / 'fresh' / 'mnist.npz'}, built from ")
     np.testing.assert_array_equal(again.train.x, data.train.x)
     np.testing.assert_array_equal(again.test.y, data.test.y)
 

@@ -48,7 +48,7 @@ def test_the_first_mirror_that_serves_good_files_wins(synthetic, server, monkeyp
     server.requests.clear()
     again = get_raw(catalog=catalog)
     assert server.requests == [], "a valid cache comes before the mirrors"
-    assert again.source.startswith(f"cache {cache / CACHE_FILE} (from official mirrors")
+    assert again.source.startswith(f"cache {cache / CACHE_FILE}, built from official mirrors")
     same(again, raw)
 
 
@@ -190,7 +190,7 @@ def test_a_cache_that_fails_its_check_is_rebuilt_not_used(synthetic, server, mon
     modified = cache.read_bytes()
     corruptions = {
         "not a barenet cache file": foreign,
-        "is unreadable": good[: len(good) // 2],
+        "is not a readable barenet MNIST cache file": good[: len(good) // 2],
         "fails its SHA-256 check": modified,
     }
     for problem, content in corruptions.items():
@@ -213,7 +213,9 @@ def test_a_corrupt_cache_with_download_off_says_so(synthetic, server, monkeypatc
     get_raw(catalog=catalog)
     cache = tmp_path / "cache" / CACHE_FILE
     cache.write_bytes(cache.read_bytes()[:100])
-    with pytest.raises(MNISTNotFoundError, match=f"cache file {cache} is unreadable"):
+    with pytest.raises(
+        MNISTNotFoundError, match=f"{cache} is not a readable barenet MNIST cache file"
+    ):
         get_raw(catalog=catalog, download=False)
 
 
@@ -312,7 +314,7 @@ def test_npz_files_in_barenet_or_keras_layout(tmp_path):
     with pytest.raises(ValueError, match=r"floats\.npz: test images: expected uint8 images"):
         get_raw(tmp_path / "floats.npz")
     (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 broken")
-    with pytest.raises(ValueError, match=r"broken\.npz is not a readable \.npz file"):
+    with pytest.raises(ValueError, match=r"broken\.npz is not a readable MNIST \.npz file"):
         get_raw(tmp_path / "broken.npz")
 
 

@@ -1,9 +1,11 @@
 import json
+import stat
 import zipfile
 
 import numpy as np
 import pytest
 
+from barenet._files import _UMASK
 from barenet.io import FormatError, atomic_write, read_container, write_container
 
 
@@ -86,3 +88,10 @@ def test_written_file_is_a_standard_zip(tmp_path):
     path = tmp_path / "c.npz"
     write_container(path, {"format": "x", "format_version": 1}, {"w": np.ones(2)})
     assert sorted(zipfile.ZipFile(path).namelist()) == ["header.npy", "w.npy"]
+
+
+def test_atomic_write_gives_the_file_the_mode_open_would(tmp_path):
+    with atomic_write(tmp_path / "f.bin") as f:
+        f.write(b"x")
+    # mkstemp alone would leave it 0600, private to its owner.
+    assert stat.S_IMODE((tmp_path / "f.bin").stat().st_mode) == 0o666 & ~_UMASK

@@ -62,5 +62,5 @@ def test_non_finite_weights_are_refused(tmp_path):
 def test_text_file_is_not_a_model(tmp_path):
     path = tmp_path / "notes.npz"
     path.write_text("hello")
-    with pytest.raises(FormatError, match="not a readable barenet model file"):
+    with pytest.raises(FormatError, match=r"not a barenet model file \(not an .npz archive\)"):
         read_model(path)

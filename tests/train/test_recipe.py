@@ -104,3 +104,25 @@ def test_unknown_recipe_name_lists_shipped_ones():
         Recipe.find("fast")
     with pytest.raises(FileNotFoundError):
         Recipe.find("missing.toml")
+
+
+def test_a_changed_recipe_drops_its_documented_result():
+    base = Recipe.find("default")
+    assert base.with_overrides().data == base.data
+    changed = base.with_overrides(epochs=1, hidden=[64])
+    assert "expected" not in changed.data
+    assert changed.description.endswith("[changed: epochs=1, hidden=64]")
+    assert "expects" not in changed.summary_line()
+
+
+def test_epoch_override_stretches_the_cosine_after_a_warmup():
+    best = Recipe.find("best").with_overrides(epochs=10)
+    assert best.data["schedule"]["after"]["total_epochs"] == 10 - 2
+
+
+def test_default_run_dirs_started_together_differ(tmp_path):
+    from barenet.train.run import default_run_dir
+
+    recipe = Recipe.find("seed001")
+    first, second = default_run_dir(recipe, tmp_path), default_run_dir(recipe, tmp_path)
+    assert first != second and first.is_dir() and second.is_dir()

@@ -134,6 +134,8 @@ def plot_run(run_dir: str | Path, data_path: str | Path | None = None) -> list[P
     from barenet.train import Recipe, load, read_metrics
 
     run_dir = Path(run_dir)
+    if run_dir.is_file():
+        raise NotADirectoryError(f"{run_dir} is a file; `barenet plot` takes a run directory")
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} does not exist")
     history = read_metrics(run_dir)

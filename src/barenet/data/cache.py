@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from barenet._atomic import atomic_write
+from barenet._files import atomic_write, read_npz
 
 from .checksums import ROLES, Catalog
 from .raw import RawData
@@ -62,13 +61,11 @@ def read_cache(path: Path, catalog: Catalog) -> RawData:
     """
     if not path.is_file():
         raise FileNotFoundError(f"no cache file at {path}")
+    loaded = read_npz(path, "barenet MNIST cache file", {"meta", *ROLES})
     try:
-        # np.load is given an open file so that it is closed even when the zip is corrupt.
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as npz:
-            loaded = {name: npz[name] for name in npz.files if name in {"meta", *ROLES}}
         meta = json.loads(str(loaded["meta"])) if "meta" in loaded else None
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"cache file {path} is unreadable ({exc})") from None
+    except ValueError as exc:
+        raise ValueError(f"cache file {path} has an unreadable header ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{path} is not a barenet cache file")
     if meta.get("version") != VERSION:
@@ -82,7 +79,7 @@ def read_cache(path: Path, catalog: Catalog) -> RawData:
     try:
         raw = RawData(
             **{role: loaded[role] for role in ROLES},
-            source=f"cache {path} (from {meta.get('source') or 'unknown'})",
+            source=f"cache {path}, built from {meta.get('source') or 'an unknown source'}",
             path=path,
             built_from={str(k): str(v) for k, v in built_from.items()},
         )

@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+
+from barenet._files import read_npz
 
 from .cache import cache_path, read_cache, write_cache
 from .checksums import MNIST, ROLES, Catalog, sha256_file
@@ -101,11 +102,7 @@ def _read_folder(folder: Path, catalog: Catalog) -> RawData:
 
 def _read_npz(path: Path) -> RawData:
     wanted = {*ROLES, *_KERAS_KEYS.values()}
-    try:
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as npz:
-            loaded = {name: npz[name] for name in npz.files if name in wanted}
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path} is not a readable .npz file ({exc})") from None
+    loaded = read_npz(path, "MNIST .npz file", wanted)
     keys = next(
         (k for k in ({r: r for r in ROLES}, _KERAS_KEYS) if set(k.values()) <= set(loaded)), None
     )

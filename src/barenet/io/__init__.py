@@ -4,7 +4,7 @@
 Layering: ``io`` imports ``nn`` only; ``train`` and ``app`` import ``io``.
 """
 
-from barenet._atomic import atomic_write
+from barenet._files import atomic_write
 
 from .checkpoint import CHECKPOINT_FORMAT, Checkpoint, read_checkpoint, write_checkpoint
 from .container import FormatError, read_container, write_container

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from barenet._atomic import atomic_write
+from barenet._files import atomic_write, read_npz
 
 HEADER_KEY = "header"
 
@@ -49,26 +47,16 @@ def read_container(
     if path.is_dir():
         raise IsADirectoryError(f"{kind} {path} is a directory, not a file")
     try:
-        # Open the file ourselves so it is closed even when np.load fails half-way.
-        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as archive:
-            if HEADER_KEY not in archive.files:
-                raise FormatError(f"{path} is not a barenet {kind} (no header)")
-            header = json.loads(archive[HEADER_KEY].tobytes().decode("utf-8"))
-            arrays = {name: archive[name] for name in archive.files if name != HEADER_KEY}
+        arrays = read_npz(path, f"barenet {kind}")
+        if HEADER_KEY not in arrays:
+            raise FormatError(f"{path} is not a barenet {kind} (no header)")
+        header = json.loads(arrays.pop(HEADER_KEY).tobytes().decode("utf-8"))
     except FormatError:
         raise
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        OSError,
-        UnicodeDecodeError,
-        json.JSONDecodeError,
-        ValueError,
-    ) as exc:
-        raise FormatError(
-            f"{path} is not a readable barenet {kind} (corrupt or truncated: {exc})"
-        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"{path} is not a barenet {kind} (unreadable header: {exc})") from None
+    except ValueError as exc:
+        raise FormatError(str(exc)) from None
     if not isinstance(header, dict) or header.get("format") != fmt:
         found = header.get("format") if isinstance(header, dict) else None
         raise FormatError(f"{path} is not a barenet {kind} (format {found!r}, expected {fmt!r})")

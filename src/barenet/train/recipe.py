@@ -172,13 +172,39 @@ class Recipe:
         optimizer: str | None = None,
         seed: int | None = None,
     ) -> Recipe:
-        """A copy with command-line overrides applied (``None`` leaves a value alone)."""
+        """A copy with command-line overrides applied (``None`` leaves a value alone).
+
+        A changed recipe is no longer the one that reached the documented result, so its
+        ``[expected]`` table is dropped and its description says what was changed.
+        """
+        given = {
+            "epochs": epochs,
+            "lr": lr,
+            "batch_size": batch_size,
+            "hidden": hidden,
+            "optimizer": optimizer,
+            "seed": seed,
+        }
+        changed = {k: v for k, v in given.items() if v is not None}
         data = copy.deepcopy(self.data)
+        if not changed:
+            return Recipe.from_dict(data, source=self.name)
+        data.pop("expected", None)
+        note = ", ".join(
+            f"{k}={','.join(map(str, v)) if k == 'hidden' else v}" for k, v in changed.items()
+        )
+        data["description"] = f"{data.get('description', self.name)} [changed: {note}]"
         train = data["train"]
         if epochs is not None:
             train["epochs"] = epochs
-            if data.get("schedule", {}).get("name") == "cosine":
-                data["schedule"]["total_epochs"] = epochs
+            schedule = data.get("schedule", {})
+            if schedule.get("name") == "cosine":
+                schedule["total_epochs"] = epochs
+            elif schedule.get("name") == "warmup" and schedule.get("after", {}).get("name") == (
+                "cosine"
+            ):
+                warm = int(schedule.get("warmup_epochs", 0))
+                schedule["after"]["total_epochs"] = max(1, epochs - warm)
         if batch_size is not None:
             train["batch_size"] = batch_size
         if seed is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,7 +53,18 @@ PREPROCESSING = {
 
 
 def default_run_dir(recipe: Recipe, root: str | Path = "runs") -> Path:
-    return Path(root) / f"{recipe.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    """``runs/<recipe>-<date>-<time>``, created empty here so that two runs started in the
+    same second get different folders (the second gets a ``-2`` suffix)."""
+    stem = Path(root) / f"{recipe.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    Path(root).mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        candidate = stem if n == 1 else stem.with_name(f"{stem.name}-{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"too many runs named {stem}-*; give --out")
 
 
 class MetricsLogger(Callback):
@@ -147,6 +159,8 @@ def run_training(
     evaluate on the test set and write the model file."""
     run_dir = Path(run_dir)
     ckpt = run_dir / "checkpoints" / "last.npz"
+    if run_dir.exists() and not run_dir.is_dir():
+        raise NotADirectoryError(f"{run_dir} is a file, not a run directory; choose another --out")
     if resume:
         if not ckpt.exists():
             raise FileNotFoundError(f"no checkpoint to resume in {run_dir} ({ckpt} is missing)")
@@ -155,24 +169,35 @@ def run_training(
             f"{run_dir} already holds a training run; continue it with "
             f"--resume {run_dir} or choose another --out"
         )
-    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-    if not resume:
-        with atomic_write(run_dir / "recipe.toml") as f:
-            f.write(recipe.to_toml().encode())
-
-    data = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed)
-    model = recipe.build_model()
-    trainer = _trainer(recipe, model, run_dir, stream)
-    if resume:
-        trainer.restore(ckpt)
-        if stream is not None:
-            print(f"resuming {run_dir} after epoch {trainer.epoch}", file=stream)
-    history = trainer.fit(
-        data.train.x,
-        data.train.y,
-        int(recipe.train["epochs"]),
-        validation_data=_validation(recipe, data),
-    )
+    fresh = not run_dir.exists() or not any(run_dir.iterdir())
+    try:
+        # What can fail on the user's input (the data, the recipe) fails before a file is written.
+        data = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed)
+        model = recipe.build_model()
+        try:
+            (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OSError(f"cannot create run directory {run_dir}: {exc.strerror}") from None
+        if not resume:
+            with atomic_write(run_dir / "recipe.toml") as f:
+                f.write(recipe.to_toml().encode())
+        trainer = _trainer(recipe, model, run_dir, stream)
+        if resume:
+            trainer.restore(ckpt)
+            if stream is not None:
+                print(f"resuming {run_dir} after epoch {trainer.epoch}", file=stream)
+        history = trainer.fit(
+            data.train.x,
+            data.train.y,
+            int(recipe.train["epochs"]),
+            validation_data=_validation(recipe, data),
+        )
+    except BaseException:
+        # A run that stopped before its first checkpoint has nothing to resume: leave no
+        # half-made run directory behind (a later run may then use the same --out).
+        if fresh and not ckpt.exists():
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     seconds = sum(r["seconds"] for r in history.records)
     evaluation = model.evaluate(data.test.x, data.test.y, loss=trainer.loss)
     with atomic_write(run_dir / "evaluation.json") as f:

@@ -115,6 +115,10 @@ class Trainer:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
             raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
         x, y = check_dataset(self.model, x, y)
+        if self.batch_size > len(x):
+            raise ValueError(
+                f"batch_size {self.batch_size:,} is larger than the {len(x):,} training examples"
+            )
         if validation_data is not None:
             xv, yv = check_dataset(self.model, *validation_data, what="validation")
         # Losses other than cross-entropy want one-hot rows: build them once, not per batch.
