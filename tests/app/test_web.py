@@ -142,7 +142,15 @@ def test_health(client):
 
 
 def test_openapi_docs(client):
-    assert client.get("/docs").status_code == 200
+    for page in ("/docs", "/redoc"):
+        html = client.get(page)
+        assert html.status_code == 200
+        # Offline like the drawing page: every script and style comes from this server.
+        assets = re.findall(r"""(?:src|href|url)[=:]\s*['"]([^'"]+\.(?:js|css))['"]""", html.text)
+        assert assets, html.text
+        for asset in assets:
+            assert asset.startswith("/"), f"{page} loads {asset} from another host"
+            assert client.get(asset).status_code == 200, asset
     spec = client.get("/openapi.json").json()
     predict = spec["paths"]["/api/predict"]["post"]
     assert {"200", "413", "415", "422"} <= set(predict["responses"])

@@ -24,6 +24,7 @@ import numpy as np
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -80,7 +81,9 @@ def create_app(
         with lock:
             return model.predict_proba(x)[0].astype(np.float64)
 
-    app = FastAPI(
+    # FastAPIOffline: the /docs and /redoc pages load Swagger UI and ReDoc from the package,
+    # not from a CDN, so they work offline like the drawing page.
+    app = FastAPIOffline(
         title="barenet",
         version=__version__,
         description="Draw a digit; a barenet network trained on MNIST reads it. "
