@@ -2,6 +2,7 @@
 synthetic digit set given with --data (the real-MNIST runs are in tests/train)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -189,3 +190,26 @@ def test_a_failed_start_leaves_no_run_directory_behind(tiny, tmp_path):
     )
     assert_one_line_error(proc, "batch_size 5,000", "600 training examples")
     assert not list((tmp_path / "runs").iterdir())
+
+
+@pytest.mark.parametrize("given,expected", [([], 1), (["--threads", "2"], 2)])
+def test_threads_option_caps_the_blas_pool(given, expected):
+    code = (
+        "import sys; from barenet.app.cli import main; from threadpoolctl import threadpool_info;"
+        f"main({given!r} + ['recipes']);"
+        "print('BLAS', [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "BARENET_THREADS"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"BLAS [{expected}]" in proc.stdout
+
+
+def test_bad_thread_count_is_refused(monkeypatch):
+    proc = subprocess.run(
+        [sys.executable, "-m", "barenet", "recipes"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BARENET_THREADS": "many"},
+    )
+    assert proc.returncode == 2 and "expected a number of threads >= 0, got 'many'" in proc.stderr
