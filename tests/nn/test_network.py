@@ -415,3 +415,16 @@ def test_summary_lists_layers_shapes_and_parameter_counts():
 def test_activation_instances_work_in_a_spec():
     model = Sequential.from_spec([{"in": 2, "out": 2, "activation": get_activation("tanh")}])
     assert model.layers[1].name == "tanh"
+
+
+def test_backprop_skips_only_the_input_gradient(rng):
+    """backprop's first layer gets BP3 and BP4 alone; its gradients must equal those of
+    the full backward pass, which also computes ∂C/∂x."""
+    model = Sequential.from_sizes([6, 5, 4, 3], activation="tanh", dtype="float64", seed=0)
+    x, y = rng.standard_normal((7, 6)), rng.integers(0, 3, 7)
+    model.backprop(x, y, "mse")
+    fast = [p.grad.copy() for p in model.parameters()]
+    a = model.forward(x, training=True)
+    model.backward(get_loss("mse").gradient(a, y))
+    for p, g in zip(model.parameters(), fast, strict=True):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-12)

@@ -282,3 +282,49 @@ def test_bad_arguments_raise(make, message):
 def test_parameters_must_be_parameters():
     with pytest.raises(TypeError, match="must be Parameters, got ndarray"):
         SGD([np.zeros(2)])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1),
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+        lambda ps: SGD(ps, lr=0.1, weight_decay=0.01),
+        lambda ps: Adam(ps, lr=0.01),
+        lambda ps: RMSProp(ps, lr=0.01),
+    ],
+)
+def test_a_packed_network_steps_exactly_as_parameter_by_parameter(make, rng):
+    """A Sequential's parameters share one buffer and are stepped as one; copies of them
+    that do not share it are stepped one by one. Both must give the same bits."""
+    from barenet.nn import Sequential
+
+    model = Sequential.from_sizes([5, 4, 3], activation="relu", seed=0)
+    loose = [Parameter(p.value.copy(), p.name, decay=p.decay) for p in model.parameters()]
+    packed_opt, loose_opt = make(model.parameters()), make(loose)
+    # One whole-buffer update, unless weight decay must tell weights from biases.
+    assert len(packed_opt._groups()) == (len(loose) if packed_opt.weight_decay else 1)
+    assert len(loose_opt._groups()) == len(loose)
+    for _ in range(3):
+        for p, q in zip(model.parameters(), loose, strict=True):
+            q.grad[...] = p.grad[...] = rng.standard_normal(p.shape)
+        packed_opt.step()
+        loose_opt.step()
+    for p, q in zip(model.parameters(), loose, strict=True):
+        np.testing.assert_array_equal(p.value, q.value)
+    for name, arrays in packed_opt.state_dict()["buffers"].items():
+        for mine, theirs in zip(arrays, loose_opt.state_dict()["buffers"][name], strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_parameter_replaced_after_packing_is_still_updated():
+    from barenet.nn import Sequential
+
+    model = Sequential.from_sizes([3, 2], seed=0)
+    opt = SGD(model.parameters(), lr=1.0)
+    W = model.layers[0].W
+    W.value = W.value.copy()  # no longer a view of the packed buffer
+    W.grad = np.ones_like(W.value)
+    before = W.value.copy()
+    opt.step()
+    np.testing.assert_allclose(W.value, before - 1.0)

@@ -124,14 +124,6 @@ def softmax(z: Array) -> Array:
     return e
 
 
-def log_softmax(z: Array) -> Array:
-    """Row-wise log(softmax(z)) without ever taking the log of 0."""
-    shifted = z - z.max(axis=1, keepdims=True)
-    with np.errstate(under="ignore"):
-        log_sum = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return shifted - log_sum
-
-
 class Softmax(ActivationFunction):
     """softmax(z)_k = e^(z_k) / Σ_j e^(z_j), row by row."""
 

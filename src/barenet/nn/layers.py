@@ -58,6 +58,11 @@ class Layer:
     def backward(self, grad_out: Array) -> Array:
         raise NotImplementedError
 
+    def backward_parameters(self, grad_out: Array) -> None:
+        """Write each ``Parameter.grad`` but skip ∂C/∂(input): for the first layer with
+        parameters, whose input gradient nobody needs. By default a full ``backward``."""
+        self.backward(grad_out)
+
     def parameters(self) -> list[Parameter]:
         return []
 
@@ -113,11 +118,15 @@ class Dense(Layer):
 
     def backward(self, grad_out: Array) -> Array:
         """Given δ = ∂C/∂z (B, out): ∂C/∂W = xᵀδ (BP4), ∂C/∂b = Σ_rows δ (BP3); returns δWᵀ."""
+        self.backward_parameters(grad_out)
+        return grad_out @ self.W.value.T
+
+    def backward_parameters(self, grad_out: Array) -> None:
+        """BP4 and BP3 alone, into the preallocated ``.grad`` arrays; no δWᵀ (B, in)."""
         if self._x is None:
             raise RuntimeError("Dense.backward called before forward(x, training=True)")
         np.matmul(self._x.T, grad_out, out=self.W.grad)
-        np.sum(grad_out, axis=0, out=self.b.grad)
-        return grad_out @ self.W.value.T
+        grad_out.sum(axis=0, out=self.b.grad)
 
     def parameters(self) -> list[Parameter]:
         return [self.W, self.b]

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ._typing import Array
-from .activations import log_softmax, sigmoid, softmax
+from .activations import sigmoid
 from .registry import Registry
 
 _CLIP = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-12}
@@ -55,11 +55,13 @@ def targets_like(y: Array, output: Array) -> Array:
 
 
 def _class_ids(y: Array, num_classes: int) -> Array:
-    if not np.issubdtype(y.dtype, np.integer):
+    if y.dtype.kind not in "iu":
         if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
             raise ValueError("1-D targets must be integer class ids")
         y = y.astype(np.int64)
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
+    # One pass checks both ends (this runs every batch): read as unsigned, a negative id
+    # is a huge number.
+    if y.size and y.view(y.dtype.str.replace("i", "u")).max() >= num_classes:
         raise ValueError(
             f"class ids must lie in [0, {num_classes - 1}], got values in [{y.min()}, {y.max()}]"
         )
@@ -171,19 +173,26 @@ class CrossEntropy(Loss):
     def fused(self, z: Array, y: Array) -> tuple[float, Array, Array]:
         batch = z.shape[0]
         y = np.asarray(y)
-        a = softmax(z)
+        # One pass gives a, δ and C: with s = z − max_row(z) and S = Σ_row eˢ,
+        # a = eˢ / S and ln a = s − ln S, never the log of a 0.
+        shifted = z - z.max(axis=1, keepdims=True)
+        with np.errstate(under="ignore"):
+            a = np.exp(shifted)
+        sums = a.sum(axis=1, keepdims=True)
+        a /= sums
+        log_sums = np.log(sums)
         if y.ndim == 1:
             if y.shape[0] != batch:
                 raise ValueError(f"{y.shape[0]} labels for a batch of {batch} outputs")
             ids = _class_ids(y, z.shape[1])
             rows = np.arange(batch)
-            cost = float(-log_softmax(z)[rows, ids].sum() / batch)
-            delta = a.copy()
-            delta[rows, ids] -= 1.0
-        else:
-            t = targets_like(y, z)
-            cost = float(-np.einsum("ij,ij->", t, log_softmax(z)) / batch)
-            delta = a - t
+            cost = float((log_sums.sum() - shifted[rows, ids].sum()) / batch)
+            delta = a * (1.0 / batch)
+            delta[rows, ids] -= 1.0 / batch
+            return cost, delta, a
+        t = targets_like(y, z)
+        cost = float(-np.einsum("ij,ij->", t, shifted - log_sums) / batch)
+        delta = a - t
         delta *= 1.0 / batch
         return cost, delta, a
 

@@ -24,7 +24,7 @@ from .activations import ActivationFunction, softmax
 from .init import Initializer
 from .layers import Activation, Dense, Dropout, Layer, as_rng, layer_from_config
 from .losses import Loss, get_loss
-from .parameter import Parameter
+from .parameter import Parameter, pack
 
 InitSpec = str | dict[str, Any] | Initializer
 ActivationSpec = str | dict[str, Any] | ActivationFunction
@@ -68,6 +68,8 @@ class Sequential:
         for layer in layers:
             if isinstance(layer, Dropout):
                 layer.rng = self.rng
+        # All weights and biases in one buffer: an optimizer steps them all at once.
+        pack(self.parameters())
 
     # ---------------------------------------------------------------- constructors
     @classmethod
@@ -217,7 +219,7 @@ class Sequential:
         If the last layer is the activation the loss fuses with (softmax before
         cross-entropy, sigmoid before binary cross-entropy), δᴸ = (a − y)/B comes straight
         from the logits; otherwise δᴸ = ∂C/∂a ⊙ σ'(zᴸ) (BP1) via the activation's backward.
-        Then, layer by layer back to the input, δˡ = (δˡ⁺¹ Wᵀ) ⊙ σ'(zˡ) (BP2), ∂C/∂b = Σ δ
+        Then, layer by layer back to the first, δˡ = (δˡ⁺¹ Wᵀ) ⊙ σ'(zˡ) (BP2), ∂C/∂b = Σ δ
         (BP3) and ∂C/∂W = aᵀ δ (BP4): see ``layers.py``.
 
         ``x`` (B, in_features) is converted to the network's dtype. Its shape is checked, but
@@ -238,8 +240,15 @@ class Sequential:
             cost = loss_fn.value(a, y)
             delta = loss_fn.gradient(a, y)
             layers = self.layers
+        # Layers below the first one with parameters need no gradient, and that one needs
+        # only BP3 and BP4: ∂C/∂x of the input batch would be computed for nobody.
+        first = 0
+        while not layers[first].parameters():
+            first += 1
+        head, layers = layers[first], layers[first + 1 :]
         for layer in reversed(layers):
             delta = layer.backward(delta)
+        head.backward_parameters(delta)
         return cost
 
     # ---------------------------------------------------------------- inference
@@ -320,6 +329,7 @@ class Sequential:
         clone = copy.deepcopy(self)
         for layer in clone.layers:
             layer.astype(dt)
+        pack(clone.parameters())
         clone.dtype = dt
         return clone
 

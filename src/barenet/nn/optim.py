@@ -9,7 +9,10 @@ Weight decay is classic coupled L2: g ← ∇C + λ·w for parameters with ``dec
 (weights, not biases). Nielsen's regularised cost C + (λ_N / 2n) Σ w² is
 ``weight_decay = λ_N / n``.
 
-Updates are done in place with preallocated scratch arrays: no allocation per step.
+Updates are done in place with preallocated scratch arrays: no allocation per step. The
+parameters of a ``Sequential`` live in one packed buffer (``parameter.pack``); an optimizer
+over them updates that buffer as a whole, so a step costs a few array operations however
+many layers there are.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from typing import Any
 import numpy as np
 
 from ._typing import Array
-from .parameter import Parameter
+from .parameter import Parameter, packed
 from .registry import Registry
+
+Group = tuple[Parameter, Array, dict[str, Array]]
+"""What one update works on: a parameter, a scratch array like it, its state arrays."""
 
 
 def _check_number(
@@ -61,18 +67,47 @@ class Optimizer:
         self.lr = _check_number("lr", lr, low=0.0, low_open=True)
         self.weight_decay = _check_number("weight_decay", weight_decay, low=0.0)
         self.steps = 0
-        self.buffers: dict[str, list[Array]] = {
-            name: [np.zeros_like(p.value) for p in self.params] for name in self.buffer_names
-        }
-        self._scratch = [np.empty_like(p.value) for p in self.params]
+        # Packed parameters get state packed the same way, plus one Parameter spanning the
+        # whole buffer: a step then updates everything at once (``_groups``).
+        flat = packed(self.params)
+        self._whole: Group | None = None
+        if flat is None:
+            self.buffers: dict[str, list[Array]] = {
+                name: [np.zeros_like(p.value) for p in self.params] for name in self.buffer_names
+            }
+        else:
+            values, grads, offsets = flat
+            whole = Parameter(values, "packed")
+            whole.grad = grads
+            state = {name: np.zeros_like(values) for name in self.buffer_names}
+            self._whole = (whole, np.empty_like(values), state)
+            self.buffers = {
+                name: [
+                    buffer[start : start + p.size].reshape(p.shape)
+                    for p, start in zip(self.params, offsets, strict=True)
+                ]
+                for name, buffer in state.items()
+            }
+        self._each: list[Group] = [
+            (p, np.empty_like(p.value), {name: self.buffers[name][i] for name in self.buffers})
+            for i, p in enumerate(self.params)
+        ]
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad.fill(0)
 
-    def _gradient(self, i: int, p: Parameter) -> Array:
-        """∇C plus the L2 term λw, in a scratch array (``p.grad`` itself is left intact)."""
-        g = self._scratch[i]
+    def _groups(self) -> list[Group]:
+        """What a step updates: the whole packed buffer at once when the parameters are still
+        packed and no weight decay needs telling weights from biases; else each parameter."""
+        if self._whole is not None and not self.weight_decay:
+            values, grads = self._whole[0].value, self._whole[0].grad
+            if all(p.value.base is values and p.grad.base is grads for p in self.params):
+                return [self._whole]
+        return self._each
+
+    def _gradient(self, p: Parameter, g: Array) -> Array:
+        """∇C plus the L2 term λw, in the scratch array ``g`` (``p.grad`` is left intact)."""
         if self.weight_decay and p.decay:
             np.multiply(p.value, self.weight_decay, out=g)
             g += p.grad
@@ -82,10 +117,10 @@ class Optimizer:
 
     def step(self) -> None:
         self.steps += 1
-        for i, p in enumerate(self.params):
-            self._update(i, p, self._gradient(i, p))
+        for p, g, state in self._groups():
+            self._update(p, self._gradient(p, g), state)
 
-    def _update(self, i: int, p: Parameter, g: Array) -> None:
+    def _update(self, p: Parameter, g: Array, state: dict[str, Array]) -> None:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
@@ -154,9 +189,20 @@ class SGD(Optimizer):
         self.buffer_names = ("velocity",) if self.momentum else ()
         super().__init__(params, lr, weight_decay)
 
-    def _update(self, i: int, p: Parameter, g: Array) -> None:
+    def step(self) -> None:
+        if self.momentum or self.weight_decay:
+            super().step()
+            return
+        # Plain SGD, fused: one pass writes η∇C into the scratch array (∇C stays intact),
+        # one subtracts it from w in place.
+        self.steps += 1
+        for p, g, _ in self._groups():
+            np.multiply(p.grad, self.lr, out=g)
+            p.value -= g
+
+    def _update(self, p: Parameter, g: Array, state: dict[str, Array]) -> None:
         if self.momentum:
-            v = self.buffers["velocity"][i]
+            v = state["velocity"]
             v *= self.momentum
             v += g
             if self.nesterov:
@@ -193,8 +239,8 @@ class Adam(Optimizer):
         self.eps = _check_number("eps", eps, low=0.0, low_open=True)
         super().__init__(params, lr, weight_decay)
 
-    def _update(self, i: int, p: Parameter, g: Array) -> None:
-        m, v = self.buffers["m"][i], self.buffers["v"][i]
+    def _update(self, p: Parameter, g: Array, state: dict[str, Array]) -> None:
+        m, v = state["m"], state["v"]
         t = self.steps
         m *= self.beta1
         m += (1.0 - self.beta1) * g
@@ -234,8 +280,8 @@ class RMSProp(Optimizer):
         self.eps = _check_number("eps", eps, low=0.0, low_open=True)
         super().__init__(params, lr, weight_decay)
 
-    def _update(self, i: int, p: Parameter, g: Array) -> None:
-        v = self.buffers["v"][i]
+    def _update(self, p: Parameter, g: Array, state: dict[str, Array]) -> None:
+        v = state["v"]
         v *= self.alpha
         v += (1.0 - self.alpha) * np.square(g)
         denom = np.sqrt(v)
