@@ -38,7 +38,7 @@ test: lint browser
 results: $(VENV)/.stamp-base
 	$(BIN)/python scripts/results.py
 
-# Speed and memory against plain NumPy, PyTorch and scikit-learn on real MNIST (about 20 minutes
+# Speed and memory against plain NumPy, PyTorch and scikit-learn on real MNIST (10-15 minutes
 # on 2 cores): benchmarks/results.md and results.png. The peers come from the `bench` extra.
 bench: $(VENV)/.stamp-base
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
