@@ -213,3 +213,10 @@ def test_bad_fit_arguments():
         make_model().fit(x, y, epochs=1, validation_split=0.1, validation_data=(x, y))
     with pytest.raises(ValueError, match="unknown augmentation"):
         make_model().fit(x, y, epochs=1, augment="rotate", verbose=False)
+
+
+def test_a_nan_far_into_a_large_data_set_is_found():
+    x, y = blobs(n=9000)
+    x[8999, 3] = np.nan  # in the third slice of 4,096 rows
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        make_model().fit(x, y, epochs=1, verbose=False)
