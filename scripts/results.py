@@ -14,12 +14,15 @@ restarted.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 from barenet.io import read_model_header
 from barenet.train import Recipe, list_recipes, run_training
@@ -60,6 +63,9 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "results.md"))
     parser.add_argument("--runs", default=str(ROOT / "runs" / "results"))
     args = parser.parse_args()
+    # As `barenet train` does by default: one BLAS thread (reproducible, and fastest on a
+    # shared machine for networks this size).
+    threadpool_limits(limits=1, user_api="blas")
 
     rows, sources = [], []
     for name in args.recipes:
@@ -78,6 +84,8 @@ def main() -> int:
             sources.append(f"- `{recipe.name}`: {recipe.expected['source']}")
         print(rows[-1], flush=True)
 
+    runs = Path(os.path.abspath(args.runs))
+    runs = runs.relative_to(ROOT) if runs.is_relative_to(ROOT) else runs
     command = "python scripts/results.py " + " ".join(
         ["--recipes", *args.recipes, "--seeds", *map(str, args.seeds)]
     )
@@ -106,7 +114,7 @@ def main() -> int:
             *sources,
             "",
             f"Seeds: {', '.join(map(str, args.seeds))}. Generated {date.today().isoformat()} with "
-            f"Python {platform.python_version()}. Run directories: `{Path(args.runs).name}/`.",
+            f"Python {platform.python_version()}, one BLAS thread. Run directories: `{runs}/`.",
             "",
         ]
     )
