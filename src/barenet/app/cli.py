@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from barenet._version import __version__
 from barenet.app.commands import COMMAND_MODULES
+from barenet.app.commands._types import int_in
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"barenet {__version__}")
     parser.add_argument(
         "--threads",
-        type=_threads,
+        type=int_in(0, what="a number of threads >= 0"),
         default=os.environ.get("BARENET_THREADS", "1"),
         help="BLAS threads for the matrix products (default: $BARENET_THREADS or 1; 0 = one per "
         "core). barenet's networks are small: one thread is as fast on a quiet machine for "
@@ -37,16 +38,6 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
-
-
-def _threads(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of threads >= 0, got {text!r}")
-    return value
 
 
 def _limit_threads(threads: int) -> None:

@@ -5,15 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
-    return value
+from ._types import int_in
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +23,10 @@ def register(subparsers: Any) -> None:
         help="address to listen on (default: %(default)s, reachable from this machine only)",
     )
     p.add_argument(
-        "--port", type=_port, default=8000, help="port (default: %(default)s; 0 picks a free one)"
+        "--port",
+        type=int_in(0, 65535, "a port number 0-65535"),
+        default=8000,
+        help="port (default: %(default)s; 0 picks a free one)",
     )
     p.set_defaults(func=run_serve)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ._types import non_negative_int, positive_float, positive_int
+
 
 def _hidden(text: str) -> list[int]:
     try:
@@ -20,36 +22,6 @@ def _hidden(text: str) -> list[int]:
     return sizes
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "train",
@@ -62,12 +34,14 @@ def register(subparsers: Any) -> None:
         default="default",
         help="a shipped recipe name (see `barenet recipes`) or a .toml file (default: %(default)s)",
     )
-    p.add_argument("--epochs", type=_positive_int, help="number of epochs")
-    p.add_argument("--lr", type=_positive_float, help="learning rate")
-    p.add_argument("--batch-size", type=_positive_int, help="mini-batch size")
+    p.add_argument("--epochs", type=positive_int, help="number of epochs")
+    p.add_argument("--lr", type=positive_float, help="learning rate")
+    p.add_argument("--batch-size", type=positive_int, help="mini-batch size")
     p.add_argument("--hidden", type=_hidden, help="hidden layer widths, e.g. 128,64")
     p.add_argument("--optimizer", choices=["sgd", "adam", "rmsprop"], help="optimizer")
-    p.add_argument("--seed", type=_seed, help="seed for weights, dropout and batch order")
+    p.add_argument(
+        "--seed", type=non_negative_int, help="seed for weights, dropout and batch order"
+    )
     p.add_argument("--out", help="run directory (default: runs/<recipe>-<date>-<time>)")
     p.add_argument(
         "--data",
