@@ -2,7 +2,8 @@
 files, checkpoints, run logs):
 
 * ``atomic_write``: a crash or Ctrl-C never leaves a half-written file behind;
-* ``read_npz``: the arrays of an ``.npz`` archive, never unpickling anything.
+* ``read_npz``: the arrays of an ``.npz`` archive, never unpickling anything;
+* ``existing_file``: a path checked to be a file, with an error naming it if not.
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def existing_file(path: str | os.PathLike[str], what: str) -> Path:
+    """``path`` as a ``Path``, or ``FileNotFoundError`` / ``IsADirectoryError`` naming it as
+    ``what`` ("model file", "image", ...)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    if path.is_dir():
+        raise IsADirectoryError(f"{what} {path} is a directory, not a file")
+    return path
 
 
 def read_npz(

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from barenet._files import existing_file
+
 if TYPE_CHECKING:
     from barenet.train import Model
 
@@ -115,11 +117,7 @@ def _read(image: ImageSource, name: str, max_pixels: int) -> np.ndarray:
     if isinstance(image, bytes):
         source: Path | io.BytesIO = io.BytesIO(image)
     elif isinstance(image, str | os.PathLike):
-        source = Path(image)
-        if not source.exists():
-            raise FileNotFoundError(f"image {source} does not exist")
-        if source.is_dir():
-            raise IsADirectoryError(f"image {source} is a directory, not a file")
+        source = existing_file(image, "image")
     else:
         raise TypeError(
             f"image must be a path, bytes, a PIL image or a 2-D array, got {type(image).__name__}"

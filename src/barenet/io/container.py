@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from barenet._files import atomic_write, read_npz
+from barenet._files import atomic_write, existing_file, read_npz
 
 HEADER_KEY = "header"
 
@@ -41,11 +41,7 @@ def read_container(
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Read a container written by ``write_container``; ``kind`` names it in error messages
     ("model file", "checkpoint"), ``fmt`` is the expected ``header["format"]``."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{kind} {path} does not exist")
-    if path.is_dir():
-        raise IsADirectoryError(f"{kind} {path} is a directory, not a file")
+    path = existing_file(path, kind)
     try:
         arrays = read_npz(path, f"barenet {kind}")
         if HEADER_KEY not in arrays:
