@@ -74,7 +74,8 @@ def create_app(
 ) -> FastAPI:
     """The app for ``model`` (loaded once, by the caller); ``model_name`` is shown on the page."""
     names = class_names(model)
-    # Layers cache their inputs and reuse buffers during forward: one prediction at a time.
+    # Layers are objects with per-call state (Dropout resets its mask on every forward), so
+    # predictions from the thread pool run one at a time; each takes microseconds.
     lock = threading.Lock()
 
     def predict_proba(x: np.ndarray) -> np.ndarray:
