@@ -1,11 +1,14 @@
-"""Argument types shared by the commands: each turns a string into a checked value or raises
-``argparse.ArgumentTypeError``, which argparse reports as one line naming the option."""
+"""What the commands share: argument types, each turning a string into a checked value or
+raising ``argparse.ArgumentTypeError`` (which argparse reports as one line naming the
+option), and the help of the ``--data`` option every data-reading command takes."""
 
 from __future__ import annotations
 
 import argparse
 import math
 from collections.abc import Callable
+
+DATA_HELP = "MNIST location: a folder with the four IDX .gz files, or an .npz (default: the cache)"
 
 
 def int_in(low: int, high: float = math.inf, what: str = "an integer") -> Callable[[str], int]:

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import IO, Any
 
-DATA_HELP = "MNIST location: a folder with the four IDX .gz files, or an .npz (default: the cache)"
+from ._types import DATA_HELP
 
 
 def register(subparsers: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ._types import DATA_HELP
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -14,7 +16,7 @@ def register(subparsers: Any) -> None:
         "matrix, misclassified test digits and the first layer's weights.",
     )
     p.add_argument("run_dir", help="a run directory written by `barenet train`")
-    p.add_argument("--data", help="MNIST location (default: the cache)")
+    p.add_argument("--data", metavar="PATH", help=DATA_HELP)
     p.set_defaults(func=run_plot)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._types import non_negative_int, positive_float, positive_int
+from ._types import DATA_HELP, non_negative_int, positive_float, positive_int
 
 
 def _hidden(text: str) -> list[int]:
@@ -43,11 +43,7 @@ def register(subparsers: Any) -> None:
         "--seed", type=non_negative_int, help="seed for weights, dropout and batch order"
     )
     p.add_argument("--out", help="run directory (default: runs/<recipe>-<date>-<time>)")
-    p.add_argument(
-        "--data",
-        help="MNIST location: a folder with the four IDX .gz files, or an "
-        ".npz (default: the cache, downloading if needed)",
-    )
+    p.add_argument("--data", metavar="PATH", help=DATA_HELP)
     p.add_argument(
         "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint"
     )
@@ -62,7 +58,7 @@ def register(subparsers: Any) -> None:
         "seed 001's 23,100).",
     )
     e.add_argument("model", help="a model file (model.npz) written by barenet")
-    e.add_argument("--data", help="MNIST location (default: the cache)")
+    e.add_argument("--data", metavar="PATH", help=DATA_HELP)
     e.add_argument(
         "--split",
         choices=["official", "validation", "seed001"],
@@ -134,13 +130,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
     import json
 
     from barenet.data import load_mnist
-    from barenet.train import load
+    from barenet.train import Recipe, load
 
     model = load(args.model)
-    data_options = model.metadata.get("recipe", {}).get("data", {})
-    split = args.split or data_options.get("split", "official")
-    seed = data_options.get("seed", 42) if split == data_options.get("split") else 42
-    data = load_mnist(args.data, split=split, seed=seed)
+    # By default, the test set of the split the model's recipe trained on (with its seed).
+    recipe = model.metadata.get("recipe")
+    trained_on = Recipe.from_dict(recipe, source=args.model) if recipe else None
+    split = args.split or (trained_on.split if trained_on else "official")
+    if trained_on and split == trained_on.split:
+        data = load_mnist(args.data, split=split, seed=trained_on.split_seed)
+    else:
+        data = load_mnist(args.data, split=split)
     ev = model.evaluate(data.test.x, data.test.y)
     if args.json:
         print(json.dumps({"split": split, **ev.to_dict()}))
