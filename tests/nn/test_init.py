@@ -91,7 +91,9 @@ def test_normal_rejects_a_bad_std(std):
 
 
 def test_fan_based_initializers_need_a_matrix():
-    with pytest.raises(ValueError, match=r"needs a 2-D .* use 'zeros'"):
+    with pytest.raises(
+        ValueError, match=r"needs a \(fan_in, fan_out\) or kernel shape.* use 'zeros'"
+    ):
         get_initializer("xavier_uniform")((5,), np.random.default_rng(0))
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._typing import Array
 from .activations import ActivationFunction, get_activation
-from .layers import Activation, Dropout, Layer, as_rng
+from .layers import Activation, Layer, as_rng
 from .losses import Loss, get_loss
 from .network import Sequential
 
@@ -103,7 +103,8 @@ def gradcheck(
       cross-entropy after sigmoid) ``x`` are the logits z instead, and both the fused
       δ = ∂C/∂z and ∂C/∂a at a = σ(z) are checked;
     * a layer, or an activation function (checked as an ``Activation`` layer): ``x`` is its
-      input; a ``Dropout`` layer keeps one mask for the whole check;
+      input; a layer that draws random numbers (Dropout) is given a generator
+      (``use_generator``) replayed for every pass, so it keeps one mask for the whole check;
     * a network, with targets ``y`` and a ``loss``: ``x`` are its inputs.
 
     Everything must be float64. Returns the largest error, where it occurred (``"0.W[3, 1]"``,
@@ -155,13 +156,14 @@ def gradcheck(
         layer = target
         _require_float64(x, *(p.value for p in layer.parameters()))
         x = x.copy()
-        # Dropout draws a new mask per forward pass; replaying its generator fixes the mask.
-        replay = layer.rng.bit_generator if isinstance(layer, Dropout) else None
-        mask_state = replay.state if replay is not None else {}
+        # A layer that draws random numbers (Dropout's mask) draws them from this generator,
+        # replayed before each forward pass so every pass draws the same.
+        replay = as_rng(rng)
+        layer.use_generator(replay)
+        draws = replay.bit_generator.state
 
         def forward() -> Array:
-            if replay is not None:
-                replay.state = mask_state
+            replay.bit_generator.state = draws
             return layer.forward(x, training=True)
 
         r = as_rng(rng).standard_normal(forward().shape)

@@ -2,7 +2,9 @@
 
 An initializer is a small object called as ``init(shape, rng, dtype)``; it draws from the
 explicit ``np.random.Generator`` it is given and never touches global random state.
-For a weight matrix of shape ``(fan_in, fan_out)``:
+For a weight matrix of shape ``(fan_in, fan_out)``, or a convolution kernel of shape
+``(kh, kw, in_channels, out_channels)`` (fan_in = kh·kw·in_channels, fan_out =
+kh·kw·out_channels: each output sees kh·kw·in_channels inputs; see ``fans``):
 
 =================  =====================================================  ===================
 name               distribution                                           where it comes from
@@ -29,6 +31,14 @@ from ._typing import Array
 from .registry import Registry
 
 
+def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of ``shape``: (in, out) for a matrix; for a kernel
+    (..., in, out) both are multiplied by the receptive field, the product of the leading
+    axes, as in Glorot & Bengio and He et al."""
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
 class Initializer:
     """Base class: subclasses implement ``sample(shape, rng)`` returning float64 values."""
 
@@ -43,10 +53,10 @@ class Initializer:
                 f"initializer '{self.name}' needs a numpy Generator "
                 f"(np.random.default_rng(seed)), got {type(rng).__name__}"
             )
-        if self.needs_fans and len(shape) != 2:
+        if self.needs_fans and len(shape) < 2:
             raise ValueError(
-                f"initializer '{self.name}' needs a 2-D (fan_in, fan_out) shape, got {shape}; "
-                "use 'zeros', 'normal' or 'standard_normal' for biases"
+                f"initializer '{self.name}' needs a (fan_in, fan_out) or kernel shape, got "
+                f"{shape}; use 'zeros', 'normal' or 'standard_normal' for biases"
             )
         return self.sample(shape, rng).astype(dtype, copy=False)
 
@@ -101,7 +111,7 @@ class LecunNormal(Initializer):
     needs_fans = True
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
-        return rng.standard_normal(shape) / math.sqrt(shape[0])
+        return rng.standard_normal(shape) / math.sqrt(fans(shape)[0])
 
 
 class XavierUniform(Initializer):
@@ -109,7 +119,7 @@ class XavierUniform(Initializer):
     needs_fans = True
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
-        limit = math.sqrt(6.0 / (shape[0] + shape[1]))
+        limit = math.sqrt(6.0 / sum(fans(shape)))
         return rng.uniform(-limit, limit, shape)
 
 
@@ -118,7 +128,7 @@ class XavierNormal(Initializer):
     needs_fans = True
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
-        return rng.standard_normal(shape) * math.sqrt(2.0 / (shape[0] + shape[1]))
+        return rng.standard_normal(shape) * math.sqrt(2.0 / sum(fans(shape)))
 
 
 class HeUniform(Initializer):
@@ -126,7 +136,7 @@ class HeUniform(Initializer):
     needs_fans = True
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
-        limit = math.sqrt(6.0 / shape[0])
+        limit = math.sqrt(6.0 / fans(shape)[0])
         return rng.uniform(-limit, limit, shape)
 
 
@@ -135,7 +145,7 @@ class HeNormal(Initializer):
     needs_fans = True
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
-        return rng.standard_normal(shape) * math.sqrt(2.0 / shape[0])
+        return rng.standard_normal(shape) * math.sqrt(2.0 / fans(shape)[0])
 
 
 INITIALIZERS: Registry[Initializer] = Registry(

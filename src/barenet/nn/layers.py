@@ -1,8 +1,12 @@
-"""Layers: Dense, Activation and Dropout.
+"""Layers: the ``Layer`` interface, and Dense, Activation and Dropout.
 
-A layer maps a batch of rows ``x`` of shape (B, n_in) to rows of shape (B, n_out).
-``forward(x, training)`` caches what ``backward`` needs; ``backward(grad_out)`` receives
-∂C/∂(output), writes ``.grad`` of each of its parameters and returns ∂C/∂(input).
+A layer maps a batch ``x`` of shape (B, *input_shape) to a batch of shape (B, *output_shape),
+where ``output_shape(input_shape)`` says what one example becomes (no batch axis): (n_in,) →
+(n_out,) for Dense, (H, W, C) → (H', W', C') for the image layers of ``conv.py`` and
+``pooling.py``. ``forward(x, training)`` caches what ``backward`` needs; ``backward(grad_out)``
+receives ∂C/∂(output), writes ``.grad`` of each of its parameters and returns ∂C/∂(input).
+A layer may also hold state that is not trained (``buffers()``, e.g. BatchNorm's running
+statistics) and may ask for the network's training generator (``use_generator``).
 
 With rows as examples the equations of backpropagation (``docs/backprop.md``) read as below,
 for a batch of B rows, a Dense layer W (n_in, n_out), b (n_out,) with input x = aˡ⁻¹ (B, n_in),
@@ -49,8 +53,36 @@ def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
     raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
 
 
+Shape = tuple[int, ...]
+"""The shape of one example, without the batch axis: (784,) or (28, 28, 1)."""
+
+
 class Layer:
     """Base class of all layers."""
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """The shape of one output example for one input example of ``input_shape``; raises
+        ``ValueError`` naming the expected shape if this layer cannot take it. By default the
+        layer keeps the shape (activations, dropout)."""
+        return input_shape
+
+    def buffers(self) -> dict[str, Array]:
+        """State that is not trained but saved with the model (e.g. running statistics),
+        name → array; loading writes into these arrays in place."""
+        return {}
+
+    def use_generator(self, rng: np.random.Generator) -> None:
+        """Hook: the network hands every layer its training generator once, so a layer that
+        draws random numbers while training (Dropout) draws from the generator a checkpoint
+        saves. Layers that need none ignore it."""
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], *, dtype: DTypeLike = "float32", rng: np.random.Generator
+    ) -> Layer:
+        """The layer from ``get_config()`` without its ``"type"`` key (parameters freshly
+        initialised from ``rng`` in ``dtype``). Layers without parameters ignore both."""
+        return cls(**config)
 
     def forward(self, x: Array, training: bool = False) -> Array:
         raise NotImplementedError
@@ -70,10 +102,12 @@ class Layer:
         raise NotImplementedError
 
     def astype(self, dtype: np.dtype[Any]) -> None:
-        """Convert this layer's parameters to ``dtype`` in place."""
+        """Convert this layer's parameters and buffers to ``dtype`` in place."""
         for p in self.parameters():
             p.value = p.value.astype(dtype)
             p.grad = np.zeros_like(p.value)
+        for name, value in self.buffers().items():
+            setattr(self, name, value.astype(dtype))
 
 
 class Dense(Layer):
@@ -103,6 +137,20 @@ class Dense(Layer):
         self.W = Parameter(self.init((self.in_features, self.out_features), gen, dt), "W")
         self.b = Parameter(self.bias_init((self.out_features,), gen, dt), "b", decay=False)
         self._x: Array | None = None
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any], *, dtype: DTypeLike = "float32", rng: np.random.Generator
+    ) -> Dense:
+        return cls(**config, dtype=dtype, rng=rng)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if tuple(input_shape) != (self.in_features,):
+            raise ValueError(
+                f"{self!r} expects input of shape ({self.in_features},), got {tuple(input_shape)}"
+                + ("; put a Flatten layer before it" if len(input_shape) > 1 else "")
+            )
+        return (self.out_features,)
 
     def forward(self, x: Array, training: bool = False) -> Array:
         if x.ndim != 2 or x.shape[1] != self.in_features:
@@ -186,6 +234,9 @@ class Dropout(Layer):
         self.rng = as_rng(rng)
         self._mask: Array | None = None
 
+    def use_generator(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
     def _draw_mask(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Array:
         keep = self.rng.random(shape, dtype=np.float32) >= self.p
         return keep.astype(dtype) * (1.0 / (1.0 - self.p))
@@ -210,21 +261,19 @@ class Dropout(Layer):
 LAYERS: Registry[Layer] = Registry(
     "layer", {"dense": Dense, "activation": Activation, "dropout": Dropout}
 )
+"""Every layer kind by its config ``"type"``; the layers of ``conv.py``, ``pooling.py``,
+``shape.py`` and ``normalization.py`` register themselves here."""
 
 
 def layer_from_config(
     config: dict[str, Any], *, dtype: DTypeLike = "float32", rng: np.random.Generator | None = None
 ) -> Layer:
-    """Rebuild a layer from ``get_config()`` output (Dense weights are freshly initialised)."""
+    """Rebuild a layer from ``get_config()`` output (weights are freshly initialised)."""
     if not isinstance(config, dict) or "type" not in config:
         raise ValueError(f"a layer config must be a dict with a 'type' key, got {config!r}")
     kind = LAYERS.lookup(config["type"])
     kwargs = {k: v for k, v in config.items() if k != "type"}
     try:
-        if kind is Dense:
-            return Dense(**kwargs, dtype=dtype, rng=rng)
-        if kind is Dropout:
-            return Dropout(**kwargs, rng=rng)
-        return kind(**kwargs)
+        return kind.from_config(kwargs, dtype=dtype, rng=as_rng(rng))
     except TypeError as exc:
         raise ValueError(f"bad {config['type']} layer config {config!r}: {exc}") from None

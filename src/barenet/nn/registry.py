@@ -19,6 +19,13 @@ class Registry(Generic[T]):
         self.classes = dict(classes)
         self.aliases = dict(aliases or {})
 
+    def register(self, name: str, cls: type[T]) -> None:
+        """Add ``cls`` under ``name`` (lower case); a name already taken is an error."""
+        key = name.lower()
+        if key in self.classes and self.classes[key] is not cls:
+            raise ValueError(f"{self.kind} {name!r} is already registered")
+        self.classes[key] = cls
+
     def names(self) -> list[str]:
         return sorted(self.classes)
 

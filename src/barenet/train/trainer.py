@@ -7,9 +7,10 @@ One epoch is::
         callbacks.on_batch(cost)              # e.g. TerminateOnNaN, progress bar
         optimizer.step()                      # w ← w − η·(update rule)
 
-Everything random during training draws from two generators, the data order's
-(``trainer.data_rng``) and the model's (dropout, ``model.rng``); a checkpoint stores both,
-so a resumed run is bit-identical to an uninterrupted one.
+Everything random during training draws from two generators, the data order's and
+augmentations' (``trainer.data_rng``) and the model's (dropout, ``model.rng``); a checkpoint
+stores both, and the model's buffers (BatchNorm's running statistics) beside its weights, so a
+resumed run is bit-identical to an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -44,8 +45,12 @@ def check_dataset(
     """Validate a data set once, before training: shapes, finiteness, label range."""
     if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
         raise TypeError(f"{what} data must be numpy arrays")
-    if x.ndim != 2 or x.shape[1] != model.in_features:
-        raise ValueError(f"{what} inputs must have shape (N, {model.in_features}), got {x.shape}")
+    flat = x.ndim == 2 and x.shape[1] == model.in_features
+    if not flat and x.shape[1:] != model.input_shape:
+        shapes = f"(N, {model.in_features})"
+        if len(model.input_shape) > 1:
+            shapes += f" or (N, {', '.join(map(str, model.input_shape))})"
+        raise ValueError(f"{what} inputs must have shape {shapes}, got {x.shape}")
     if len(x) != len(y):
         raise ValueError(f"{what} data has {len(x)} inputs but {len(y)} labels")
     if len(x) == 0:
