@@ -19,6 +19,7 @@ from typing import Any
 
 from barenet._files import atomic_write
 
+from .cnn import cnn_section
 from .workloads import Workload
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -384,6 +385,8 @@ def write(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path | None]:
         chart(results, png)
     md = out_dir / "results.md"
     text = markdown(results, png.name if png else None)
+    if "cnn" in results:
+        text += "\n" + cnn_section(results["cnn"])
     with atomic_write(md, "w") as handle:
         handle.write(text)
     return md, png

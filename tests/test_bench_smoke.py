@@ -52,6 +52,13 @@ def test_smoke_benchmark_runs_end_to_end(tmp_path, mnist_cache):
     assert results["startup_seconds"] > 0
 
     text = (tmp_path / "results.md").read_text()
+    # The CNN workload: barenet always, PyTorch when installed, from the same start and batches.
+    cnn = results["cnn"]["runs"]
+    assert "## CNN" in text and cnn["barenet"]["peak_rss_mb"] > 50
+    assert ("torch" in cnn) == available("torch")
+    if "torch" in cnn:
+        assert abs(cnn["barenet"]["test_accuracy"] - cnn["torch"]["test_accuracy"]) < 0.01, cnn
+        assert results["cnn"]["ratios"]["train"] > 0
     for heading in ("## Targets", "## Seconds per epoch", "## Peak resident memory", "## Start-up"):
         assert heading in text
     for peer in OPTIONAL:

@@ -5,7 +5,11 @@
 * ``curves.png``        loss and accuracy per epoch, train and validation;
 * ``confusion.png``     the test-set confusion matrix;
 * ``misclassified.png`` test digits the model got wrong, with true and predicted labels;
-* ``weights.png``       the first layer's weights, one 28×28 image per hidden unit.
+* ``weights.png``       the first layer's weights, one 28×28 image per hidden unit; for a conv
+                        net, ``filters.png``: the first convolution's kernels, one k×k image
+                        per output channel.
+
+Image sizes come from the model file's input contract (``barenet.io.input_contract``).
 """
 
 from __future__ import annotations
@@ -88,7 +92,12 @@ def plot_confusion(confusion: np.ndarray, path: Path, class_names: list[str]) ->
 
 
 def plot_misclassified(
-    images: np.ndarray, truth: np.ndarray, predicted: np.ndarray, path: Path, limit: int = 36
+    images: np.ndarray,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    path: Path,
+    limit: int = 36,
+    image_size: tuple[int, int] = (28, 28),
 ) -> Path:
     plt = _pyplot()
     wrong = np.flatnonzero(truth != predicted)[:limit]
@@ -98,7 +107,7 @@ def plot_misclassified(
     for ax in axes.flat:
         ax.axis("off")
     for ax, i in zip(axes.flat, wrong, strict=False):
-        ax.imshow(images[i].reshape(28, 28), cmap="gray_r")
+        ax.imshow(images[i].reshape(image_size), cmap="gray_r")
         ax.set_title(f"{truth[i]}→{predicted[i]}", fontsize=8, color="crimson")
     fig.suptitle(
         f"misclassified test digits (true→predicted): {len(np.flatnonzero(truth != predicted))}"
@@ -108,7 +117,9 @@ def plot_misclassified(
     return _save(fig, path)
 
 
-def plot_weights(weights: np.ndarray, path: Path, limit: int = 64) -> Path:
+def plot_weights(
+    weights: np.ndarray, path: Path, limit: int = 64, image_size: tuple[int, int] = (28, 28)
+) -> Path:
     """``weights`` of shape (784, hidden): each column as a 28×28 image."""
     plt = _pyplot()
     n = min(limit, weights.shape[1])
@@ -118,7 +129,7 @@ def plot_weights(weights: np.ndarray, path: Path, limit: int = 64) -> Path:
     for ax in axes.flat:
         ax.axis("off")
     for k, ax in enumerate(axes.flat[:n]):
-        w = weights[:, k].reshape(28, 28)
+        w = weights[:, k].reshape(image_size)
         bound = float(np.abs(w).max()) or 1.0
         ax.imshow(w, cmap="RdBu_r", vmin=-bound, vmax=bound)
     fig.suptitle(
@@ -127,10 +138,34 @@ def plot_weights(weights: np.ndarray, path: Path, limit: int = 64) -> Path:
     return _save(fig, path)
 
 
+def plot_filters(kernel: np.ndarray, path: Path, limit: int = 64) -> Path:
+    """``kernel`` of shape (k, k, C_in, C_out): each output channel's k×k filter (summed over
+    the input channels, which is the filter itself for grey images), red +, blue −."""
+    plt = _pyplot()
+    filters = kernel.sum(axis=2)
+    n = min(limit, filters.shape[-1])
+    cols = 8
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.0, rows * 1.0), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for k, ax in enumerate(axes.flat[:n]):
+        f = filters[:, :, k]
+        bound = float(np.abs(f).max()) or 1.0
+        ax.imshow(f, cmap="RdBu_r", vmin=-bound, vmax=bound)
+    fig.suptitle(
+        f"first convolution's {kernel.shape[0]}×{kernel.shape[1]} filters "
+        f"({n} of {filters.shape[-1]}; red +, blue −)",
+        fontsize=9,
+    )
+    return _save(fig, path)
+
+
 def plot_run(run_dir: str | Path, data_path: str | Path | None = None) -> list[Path]:
     """Draw every plot of a run directory; returns the files written."""
     from barenet.data import load_mnist
-    from barenet.nn import Dense
+    from barenet.io import input_contract, read_model_header
+    from barenet.nn import Conv2D, Dense
     from barenet.train import Recipe, load, read_metrics
 
     run_dir = Path(run_dir)
@@ -146,6 +181,7 @@ def plot_run(run_dir: str | Path, data_path: str | Path | None = None) -> list[P
     if not model_path.exists():
         return written  # a run still in progress: curves only
     model = load(model_path)
+    image_size = input_contract(read_model_header(model_path)).image_size
     names = model.metadata.get("class_names") or [str(i) for i in range(model.out_features)]
     evaluation = run_dir / "evaluation.json"
     if evaluation.exists():
@@ -153,10 +189,15 @@ def plot_run(run_dir: str | Path, data_path: str | Path | None = None) -> list[P
         written.append(plot_confusion(confusion, out / "confusion.png", names))
     recipe = Recipe.from_file(run_dir / "recipe.toml")
     test = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed).test
+    predicted = model.predict(test.x)
     written.append(
-        plot_misclassified(test.x, test.y, model.predict(test.x), out / "misclassified.png")
+        plot_misclassified(
+            test.x, test.y, predicted, out / "misclassified.png", image_size=image_size
+        )
     )
-    first = next(layer for layer in model.layers if isinstance(layer, Dense))
-    if first.in_features == 784:
-        written.append(plot_weights(first.W.value, out / "weights.png"))
+    first = next(layer for layer in model.layers if layer.parameters())
+    if isinstance(first, Conv2D):
+        written.append(plot_filters(first.W.value, out / "filters.png"))
+    elif isinstance(first, Dense) and first.in_features == image_size[0] * image_size[1]:
+        written.append(plot_weights(first.W.value, out / "weights.png", image_size=image_size))
     return written

@@ -7,6 +7,10 @@ A recipe has these tables (every key optional except the architecture)::
     [data]       split = "official" | "validation" | "seed001";  seed = 42
     [model]      layers = [{in = 784, out = 16, activation = "relu"}, ...]   # seed 001 form
                  # or: sizes = [784, 128, 10], activation = "relu", output_activation = "softmax"
+                 # or typed layers with the shape of one input example (a conv net):
+                 # layers = [{type = "conv2d", out = 32, kernel = 5, activation = "relu"},
+                 #           {type = "maxpool2d", size = 2}, {type = "flatten"}, ...]
+                 # input_shape = [28, 28, 1]
                  init = "he_normal";  bias_init = "zeros";  dropout = 0.0;  dtype = "float32"
     [train]      epochs = 10;  batch_size = 64;  loss = "cross_entropy";  seed = 0
                  augment = "shift";  validate_on = "validation" | "test" | "none"
@@ -39,6 +43,7 @@ _ALLOWED: dict[str, set[str]] = {
     "data": {"split", "seed"},
     "model": {
         "layers",
+        "input_shape",
         "sizes",
         "activation",
         "output_activation",
@@ -215,6 +220,10 @@ class Recipe:
             data["optimizer"]["lr"] = lr
         if hidden is not None:
             model = data["model"]
+            if "layers" in model and any("type" in layer for layer in model["layers"]):
+                raise ValueError(
+                    f"--hidden changes fully connected recipes only; {self.name} has typed layers"
+                )
             if "layers" in model:
                 layers = model.pop("layers")
                 model["sizes"] = [layers[0]["in"], *(layer["out"] for layer in layers)]
@@ -236,7 +245,7 @@ class Recipe:
         if "bias_init" in m:
             options["bias_init"] = m["bias_init"]
         if "layers" in m:
-            return Model.from_spec(m["layers"], **options)
+            return Model.from_spec(m["layers"], input_shape=m.get("input_shape"), **options)
         return Model.from_sizes(
             m["sizes"],
             activation=m.get("activation", "relu"),
@@ -249,7 +258,6 @@ class Recipe:
 
     def summary_line(self) -> str:
         m = self.data["model"]
-        sizes = m.get("sizes") or [m["layers"][0]["in"], *(x["out"] for x in m["layers"])]
         opt = self.data["optimizer"]
         t = self.train
         floor, published = self.expected.get("test_accuracy"), self.expected.get("published")
@@ -261,6 +269,25 @@ class Recipe:
             else ""
         )
         return (
-            f"{'-'.join(map(str, sizes))} {t['loss']} {opt['name']} lr={opt.get('lr')} "
+            f"{_architecture(m)} {t['loss']} {opt['name']} lr={opt.get('lr')} "
             f"batch={t['batch_size']} epochs={t['epochs']}{bar}"
         )
+
+
+def _architecture(model: dict[str, Any]) -> str:
+    """Sizes joined by dashes (784-128-10); typed layers by kind and width (conv32k5-pool2-...)."""
+    if "sizes" in model:
+        return "-".join(map(str, model["sizes"]))
+    layers = model["layers"]
+    if not any("type" in layer for layer in layers):
+        return "-".join(map(str, [layers[0]["in"], *(x["out"] for x in layers)]))
+    short = {"conv2d": "conv", "maxpool2d": "maxpool", "avgpool2d": "avgpool", "dense": ""}
+    parts = []
+    for layer in layers:
+        kind = layer.get("type", "dense")
+        if kind in ("flatten", "reshape", "activation"):
+            continue
+        size = layer.get("out", layer.get("size", layer.get("p", "")))
+        kernel = f"k{layer['kernel']}" if "kernel" in layer else ""
+        parts.append(f"{short.get(kind, kind)}{size}{kernel}")
+    return "-".join(parts)
