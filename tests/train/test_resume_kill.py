@@ -51,11 +51,68 @@ def checkpoint_epoch(run_dir: Path) -> int:
 
 
 def test_killed_run_resumes_to_identical_weights(tmp_path, mnist_cache):
+    kill_and_resume(tmp_path, ARGS)
+
+
+CNN_RECIPE = """
+name = "tiny-cnn"
+[data]
+split = "official"
+[model]
+input_shape = [28, 28, 1]
+init = "he_normal"
+layers = [
+    { type = "conv2d", out = 4, kernel = 5, stride = 2 },
+    { type = "batchnorm", activation = "relu" },
+    { type = "maxpool2d", size = 2 },
+    { type = "flatten" },
+    { type = "dropout", p = 0.2 },
+    { type = "dense", out = 10, activation = "softmax" },
+]
+[train]
+epochs = 5
+batch_size = 32
+seed = 3
+augment = "shift"
+[optimizer]
+name = "adam"
+lr = 0.003
+[schedule]
+name = "cosine"
+total_epochs = 5
+"""
+
+
+def test_killed_cnn_run_resumes_to_identical_weights_and_running_statistics(tmp_path, mnist):
+    """A small conv net with batch norm (running statistics are buffers), dropout, shifted
+    digits and a cosine schedule, on the first 6,000 real training digits."""
+    subset = tmp_path / "subset.npz"
+    images = (mnist.train.x[:6000].reshape(-1, 28, 28) * 255).round().astype(np.uint8)
+    test_images = (mnist.test.x[:1000].reshape(-1, 28, 28) * 255).round().astype(np.uint8)
+    np.savez(
+        subset,
+        train_images=images,
+        train_labels=mnist.train.y[:6000].astype(np.uint8),
+        test_images=test_images,
+        test_labels=mnist.test.y[:1000].astype(np.uint8),
+    )
+    recipe = tmp_path / "tiny-cnn.toml"
+    recipe.write_text(CNN_RECIPE)
+    data = ["--data", str(subset)]
+    a, b = kill_and_resume(tmp_path, ["train", "--recipe", str(recipe), *data, "--no-plots"], data)
+    for (name, p), (_, q) in zip(a.named_buffers(), b.named_buffers(), strict=True):
+        assert np.array_equal(p, q), f"{name} differs after resume"
+    assert len(a.named_buffers()) == 2 and not np.all(a.named_buffers()[1][1] == 1)
+
+
+def kill_and_resume(tmp_path, args, resume_args=()):
+    """Train ``args`` whole, then again killed with SIGKILL after the second epoch's
+    checkpoint and resumed; both models must be identical. Returns both models."""
     whole = tmp_path / "whole"
-    finish(barenet(*ARGS, "--out", str(whole)))
+    finish(barenet(*args, "--out", str(whole)))
 
     broken = tmp_path / "broken"
-    proc = barenet(*ARGS, "--out", str(broken))
+    proc = barenet(*args, "--out", str(broken))
     deadline = time.monotonic() + 300
     while checkpoint_epoch(broken) < 2:
         assert proc.poll() is None, f"training ended early:\n{proc.communicate()}"
@@ -68,7 +125,7 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, mnist_cache):
     assert 2 <= killed_at < EPOCHS, "the process must die before it finishes"
     assert not (broken / "model.npz").exists()
 
-    out = finish(barenet("train", "--resume", str(broken), "--no-plots"))
+    out = finish(barenet("train", "--resume", str(broken), *resume_args, "--no-plots"))
     assert f"resuming {broken} after epoch {killed_at}" in out
 
     a, b = load(whole / "model.npz"), load(broken / "model.npz")
@@ -77,3 +134,4 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, mnist_cache):
     history = [json.loads(line) for line in (broken / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in history] == list(range(1, EPOCHS + 1))
     assert a.metadata["metrics"]["test_accuracy"] == b.metadata["metrics"]["test_accuracy"]
+    return a, b
