@@ -184,3 +184,42 @@ def test_round_trip_mnist_digits_as_large_photos(trained, tmp_path):
     print(f"accuracy on {n} digits: in memory {in_memory:.1%}, through PNG files {from_files:.1%}")
     assert in_memory > 0.93
     assert abs(from_files - in_memory) <= 0.015
+
+
+def test_a_conv_net_predicts_from_the_same_preprocessed_image(tmp_path, images, capsys):
+    """The model file's input contract says (28, 28, 1): the 28×28 image goes in unchanged."""
+    import barenet
+    from barenet.io import input_contract, read_model_header
+
+    model = barenet.Model.from_spec(
+        [
+            {"type": "conv2d", "out": 2, "kernel": 5, "activation": "relu"},
+            {"type": "maxpool2d", "size": 4},
+            {"type": "flatten"},
+            {"type": "dense", "out": 10, "activation": "softmax"},
+        ],
+        input_shape=(28, 28, 1),
+        seed=0,
+    )
+    path = tmp_path / "cnn.npz"
+    model.save(path)
+    assert input_contract(read_model_header(path)).shape == (28, 28, 1)
+    code, out, err = run(capsys, path, images / "seven.png", "--json")
+    assert code == 0, err
+    [prediction] = json.loads(out)["predictions"]
+    image = preprocess_image(images / "seven.png")
+    expected = model.predict_proba(image[None, :, :, None])[0]
+    np.testing.assert_allclose(prediction["probabilities"], expected, rtol=1e-6)
+
+
+def test_a_model_whose_contract_is_not_mnist_is_refused(tmp_path, images, capsys):
+    import barenet
+    from barenet.io.container import read_container, write_container
+
+    path = tmp_path / "other.npz"
+    barenet.Model.from_sizes([784, 10], seed=0).save(path)
+    header, arrays = read_container(path, kind="model file", fmt="barenet-model", max_version=2)
+    header["input"]["preprocessing"] = "cifar"
+    write_container(path, header, arrays)
+    code, _, err = run(capsys, path, images / "seven.png")
+    assert code == 1 and "'cifar' preprocessing" in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,22 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run_predict)
 
 
+def check_input_contract(path: str) -> None:
+    """The model file at ``path`` must take what ``preprocess_image`` makes: one 28×28 MNIST
+    image (as 784 values, or a 28×28×1 image), by its input contract."""
+    from barenet.app.preprocess import FRAME
+    from barenet.io import input_contract, read_model_header
+
+    contract = input_contract(read_model_header(path))
+    takes_frame = contract.shape in ((FRAME * FRAME,), (FRAME, FRAME, 1))
+    if contract.preprocessing != "mnist" or not takes_frame:
+        raise ValueError(
+            f"model {path} takes {math.prod(contract.shape)} inputs (shape "
+            f"{list(contract.shape)}, {contract.preprocessing!r} preprocessing), not the "
+            f"{FRAME}×{FRAME} MNIST images predict and serve make"
+        )
+
+
 def run_predict(args: argparse.Namespace) -> int:
     import json
     import sys
@@ -37,7 +54,9 @@ def run_predict(args: argparse.Namespace) -> int:
 
     from barenet.app.preprocess import ImageError, class_names, load_digit_model, preprocess_image
 
+    check_input_contract(args.model)
     model = load_digit_model(args.model)
+    # A (28, 28) image as one flat row: the model reshapes rows to its input shape itself.
     names = class_names(model)
     out_dir = Path(args.save_preprocessed) if args.save_preprocessed else None
     if out_dir is not None:

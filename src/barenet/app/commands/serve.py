@@ -34,9 +34,11 @@ def register(subparsers: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from barenet.app.commands.predict import check_input_contract
     from barenet.app.preprocess import load_digit_model
     from barenet.app.web import create_app
 
+    check_input_contract(args.model)
     model = load_digit_model(args.model)
     app = create_app(model, model_name=str(args.model))
     with _listen(args.host, args.port) as sock:
