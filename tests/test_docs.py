@@ -38,3 +38,17 @@ def test_backprop_doc_example_runs(capsys):
     out = capsys.readouterr().out
     error = float(re.search(r"max relative error (\S+)", out).group(1))
     assert error < 1e-6
+
+
+CONVOLUTION = ROOT / "docs" / "convolution.md"
+
+
+def test_convolution_doc_names_a_file_for_each_code_excerpt():
+    text = CONVOLUTION.read_text()
+    assert len(excerpts(text)) == len(re.findall(r"```python\n", text)) >= 10
+
+
+@pytest.mark.parametrize("path,code", excerpts(CONVOLUTION.read_text()))
+def test_convolution_doc_excerpt_is_in_the_source(path, code):
+    source = (ROOT / path).read_text()
+    assert code in source, f"docs/convolution.md quotes code that {path} no longer has:\n{code}"

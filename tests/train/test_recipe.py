@@ -3,7 +3,7 @@ import pytest
 from barenet.nn import SGD, Adam
 from barenet.train import Model, Recipe, list_recipes
 
-SHIPPED = {"seed000", "seed001", "nielsen-ch3", "default", "best"}
+SHIPPED = {"seed000", "seed001", "nielsen-ch3", "default", "best", "cnn", "cnn-best"}
 
 
 def test_every_shipped_recipe_loads_and_builds():
@@ -126,3 +126,14 @@ def test_default_run_dirs_started_together_differ(tmp_path):
     recipe = Recipe.find("seed001")
     first, second = default_run_dir(recipe, tmp_path), default_run_dir(recipe, tmp_path)
     assert first != second and first.is_dir() and second.is_dir()
+
+
+def test_the_cnn_recipes_build_conv_nets_on_28x28_images():
+    for name in ("cnn", "cnn-best"):
+        recipe = Recipe.find(name)
+        model = recipe.build_model()
+        assert model.input_shape == (28, 28, 1)
+        assert model.get_config()["layers"][0]["type"] == "conv2d"
+        assert recipe.summary_line().startswith("conv32k5-")
+        with pytest.raises(ValueError, match="--hidden changes fully connected recipes only"):
+            recipe.with_overrides(hidden=[64])

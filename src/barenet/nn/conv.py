@@ -118,10 +118,11 @@ class Conv2D(Layer):
         return (window_count(h + 2 * p, k, s), window_count(w + 2 * p, k, s), self.out_channels)
 
     def _buffer(self, name: str, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Array:
-        """A scratch array kept between batches: allocated again only when the shape changes."""
+        """A scratch array kept between batches: allocated (zeroed) again only when the shape
+        changes."""
         buf = self._scratch.get(name)
         if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = self._scratch[name] = np.empty(shape, dtype)
+            buf = self._scratch[name] = np.zeros(shape, dtype)
         return buf
 
     def _im2col(self, x: Array, name: str) -> Array:
@@ -130,15 +131,7 @@ class Conv2D(Layer):
         k, s, p = self.kernel_size, self.stride, self.pad
         if p:
             # The border of the reused padded buffer stays zero; only the inside is rewritten.
-            padded = self._scratch.get(name + "pad")
-            if (
-                padded is None
-                or padded.shape != (n, h + 2 * p, w + 2 * p, c)
-                or padded.dtype != x.dtype
-            ):
-                padded = self._scratch[name + "pad"] = np.zeros(
-                    (n, h + 2 * p, w + 2 * p, c), x.dtype
-                )
+            padded = self._buffer(name + "pad", (n, h + 2 * p, w + 2 * p, c), x.dtype)
             padded[:, p : p + h, p : p + w, :] = x
             x = padded
         # (n, H−k+1, W−k+1, c, k, k) views, every s-th window, reordered to (n, i, j, u, v, c).
@@ -179,18 +172,14 @@ class Conv2D(Layer):
         _, ho, wo, c_out = grad_out.shape
         delta = grad_out.reshape(-1, c_out)
         weights = self.W.value.reshape(-1, c_out)
-        d_cols = np.matmul(
-            delta,
-            weights.T,
-            out=self._buffer("dcols", (delta.shape[0], weights.shape[0]), delta.dtype),
-        )
+        d_cols = self._buffer("dcols", (delta.shape[0], weights.shape[0]), delta.dtype)
+        np.matmul(delta, weights.T, out=d_cols)
         d_patches = d_cols.reshape(n, ho, wo, k, k, c)
         grad_x = np.zeros((n, h + 2 * p, w + 2 * p, c), grad_out.dtype)
         for u in range(k):
             for v in range(k):
-                grad_x[:, u : u + s * (ho - 1) + 1 : s, v : v + s * (wo - 1) + 1 : s] += d_patches[
-                    :, :, :, u, v
-                ]
+                rows, cols = slice(u, u + s * (ho - 1) + 1, s), slice(v, v + s * (wo - 1) + 1, s)
+                grad_x[:, rows, cols] += d_patches[:, :, :, u, v]
         return grad_x[:, p : p + h, p : p + w] if p else grad_x
 
     def backward_parameters(self, grad_out: Array) -> None:
