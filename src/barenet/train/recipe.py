@@ -73,7 +73,7 @@ def recipe_dir() -> Path:
 
 
 def list_recipes() -> list[Recipe]:
-    return [Recipe.from_file(p) for p in sorted(recipe_dir().glob("*.toml"))]
+    return [Recipe.from_file(p) for p in sorted(recipe_dir().glob("*.toml"), key=lambda p: p.stem)]
 
 
 @dataclass
