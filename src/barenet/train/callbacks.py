@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from barenet.errors import BarenetError
 from barenet.nn import Schedule, get_schedule
 
 if TYPE_CHECKING:
@@ -73,9 +74,9 @@ class EarlyStopping(Callback):
         mode: str = "auto",
     ) -> None:
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be a non-negative integer, got {patience!r}")
+            raise BarenetError(f"patience must be a non-negative integer, got {patience!r}")
         if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+            raise BarenetError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.restore_best = restore_best
         self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
@@ -94,7 +95,7 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         value = logs.get(self.monitor)
         if value is None:
-            raise ValueError(
+            raise BarenetError(
                 f"EarlyStopping monitors {self.monitor!r}, which is not logged; "
                 f"logged keys are {sorted(logs)} (validation data needed for val_*)"
             )
@@ -118,7 +119,7 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, path: str | os.PathLike[str], every: int = 1) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
-            raise ValueError(f"every must be a positive integer, got {every!r}")
+            raise BarenetError(f"every must be a positive integer, got {every!r}")
         self.path, self.every = Path(path), every
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:

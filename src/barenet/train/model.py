@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from barenet.errors import BarenetError
 from barenet.io import read_model, write_model
 from barenet.nn import Loss, Optimizer, Schedule, Sequential, get_loss, get_optimizer
 
@@ -59,14 +60,16 @@ class Model(Sequential):
         up to 2 pixels. Non-finite losses always stop training (``TerminateOnNaN``).
         """
         if not 0.0 <= validation_split < 1.0:
-            raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+            raise BarenetError(f"validation_split must be in [0, 1), got {validation_split!r}")
         if validation_split and validation_data is not None:
-            raise ValueError("give validation_data or validation_split, not both")
+            raise BarenetError("give validation_data or validation_split, not both")
         if validation_split:
             x, y = check_dataset(self, x, y)
             cut = len(x) - round(len(x) * validation_split)
             if cut <= 0 or cut >= len(x):
-                raise ValueError(f"validation_split {validation_split} leaves no data on one side")
+                raise BarenetError(
+                    f"validation_split {validation_split} leaves no data on one side"
+                )
             validation_data = (x[cut:], y[cut:])
             x, y = x[:cut], y[:cut]
         opt = (
@@ -81,7 +84,7 @@ class Model(Sequential):
         if verbose:
             cbs.append(ProgressBar(sys.stdout))
         if augment is not None and augment not in AUGMENTATIONS:
-            raise ValueError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
+            raise BarenetError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
         self.trainer = Trainer(
             self,
             opt,

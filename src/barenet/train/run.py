@@ -26,6 +26,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from barenet.data import MNISTData, load_mnist
+from barenet.errors import BarenetError
 from barenet.io import atomic_write
 
 from .augment import AUGMENTATIONS
@@ -115,7 +116,7 @@ def _validation(recipe: Recipe, data: MNISTData) -> tuple[np.ndarray, np.ndarray
         return data.test.x, data.test.y
     if where == "validation":
         if data.validation is None:
-            raise ValueError(
+            raise BarenetError(
                 f"recipe {recipe.name}: validate_on = 'validation' needs a split "
                 f"with a validation set ('validation'), not {recipe.split!r}"
             )
@@ -134,7 +135,7 @@ def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None)
         callbacks.append(ProgressBar(stream))
     augment = t.get("augment")
     if augment is not None and augment not in AUGMENTATIONS:
-        raise ValueError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
+        raise BarenetError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
     return Trainer(
         model,
         opt,

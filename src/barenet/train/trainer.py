@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from barenet.data import Batches, one_hot
+from barenet.errors import BarenetError
 from barenet.io import Checkpoint, read_checkpoint, write_checkpoint
 from barenet.nn import Loss, Optimizer, Sequential, get_loss
 from barenet.nn.layers import as_rng
@@ -43,27 +44,27 @@ def check_dataset(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate a data set once, before training: shapes, finiteness, label range."""
     if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
-        raise TypeError(f"{what} data must be numpy arrays")
+        raise BarenetError(f"{what} data must be numpy arrays")
     if x.ndim != 2 or x.shape[1] != model.in_features:
-        raise ValueError(f"{what} inputs must have shape (N, {model.in_features}), got {x.shape}")
+        raise BarenetError(f"{what} inputs must have shape (N, {model.in_features}), got {x.shape}")
     if len(x) != len(y):
-        raise ValueError(f"{what} data has {len(x)} inputs but {len(y)} labels")
+        raise BarenetError(f"{what} data has {len(x)} inputs but {len(y)} labels")
     if len(x) == 0:
-        raise ValueError(f"{what} data is empty")
+        raise BarenetError(f"{what} data is empty")
     x = x.astype(model.dtype, copy=False)
     # In slices: np.isfinite of all of MNIST at once would be a 47 MB temporary.
     if not all(np.isfinite(x[i : i + 4096]).all() for i in range(0, len(x), 4096)):
-        raise ValueError(f"{what} inputs contain NaN or infinite values")
+        raise BarenetError(f"{what} inputs contain NaN or infinite values")
     if y.ndim == 1:
         if not np.issubdtype(y.dtype, np.integer):
-            raise ValueError(f"{what} labels must be integer class ids or one-hot rows")
+            raise BarenetError(f"{what} labels must be integer class ids or one-hot rows")
         if y.min() < 0 or y.max() >= model.out_features:
-            raise ValueError(
+            raise BarenetError(
                 f"{what} labels must lie in [0, {model.out_features - 1}], "
                 f"got [{y.min()}, {y.max()}]"
             )
     elif y.shape != (len(x), model.out_features):
-        raise ValueError(
+        raise BarenetError(
             f"{what} one-hot labels must have shape (N, {model.out_features}), got {y.shape}"
         )
     return x, y
@@ -86,7 +87,7 @@ class Trainer:
         recipe: dict[str, Any] | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+            raise BarenetError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.model, self.optimizer, self.loss = model, optimizer, get_loss(loss)
         self.batch_size = batch_size
         self.data_rng = as_rng(seed)
@@ -114,10 +115,10 @@ class Trainer:
         """Train until ``epochs`` epochs are complete in total (a resumed trainer continues
         from ``self.epoch``)."""
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
-            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+            raise BarenetError(f"epochs must be a positive integer, got {epochs!r}")
         x, y = check_dataset(self.model, x, y)
         if self.batch_size > len(x):
-            raise ValueError(
+            raise BarenetError(
                 f"batch_size {self.batch_size:,} is larger than the {len(x):,} training examples"
             )
         if validation_data is not None:
@@ -197,7 +198,7 @@ class Trainer:
         """Continue from a checkpoint: weights, optimizer state, both generators, history."""
         ckpt = source if isinstance(source, Checkpoint) else read_checkpoint(source)
         if ckpt.config != self.model.get_config():
-            raise ValueError("the checkpoint's architecture differs from this model's")
+            raise BarenetError("the checkpoint's architecture differs from this model's")
         self.model.load_state_dict(ckpt.params)
         self.optimizer.load_state_dict(ckpt.optimizer)
         self.model.rng.bit_generator.state = ckpt.rng["model"]

@@ -22,6 +22,44 @@ def _hidden(text: str) -> list[int]:
     return sizes
 
 
+def _set(text: str) -> tuple[str, Any]:
+    from barenet.train.overrides import parse_set
+
+    try:
+        return parse_set(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+# The shortcut options, each the same as one --set key.
+SHORTCUTS = {
+    "epochs": "train.epochs",
+    "lr": "optimizer.lr",
+    "batch_size": "train.batch_size",
+    "hidden": "model.hidden",
+    "optimizer": "optimizer.name",
+    "seed": "train.seed",
+}
+
+
+def overrides_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The --set pairs and the shortcut options as one dict of overrides; the same key given
+    twice with different values is an error."""
+    from barenet.errors import BarenetError
+
+    given: dict[str, Any] = {}
+    pairs = list(args.overrides) + [
+        (key, getattr(args, option))
+        for option, key in SHORTCUTS.items()
+        if getattr(args, option) is not None
+    ]
+    for key, value in pairs:
+        if key in given and given[key] != value:
+            raise BarenetError(f"{key} is given twice, as {given[key]!r} and {value!r}")
+        given[key] = value
+    return given
+
+
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "train",
@@ -34,15 +72,35 @@ def register(subparsers: Any) -> None:
         default="default",
         help="a shipped recipe name (see `barenet recipes`) or a .toml file (default: %(default)s)",
     )
-    p.add_argument("--epochs", type=positive_int, help="number of epochs")
-    p.add_argument("--lr", type=positive_float, help="learning rate")
-    p.add_argument("--batch-size", type=positive_int, help="mini-batch size")
-    p.add_argument("--hidden", type=_hidden, help="hidden layer widths, e.g. 128,64")
-    p.add_argument("--optimizer", choices=["sgd", "adam", "rmsprop"], help="optimizer")
     p.add_argument(
-        "--seed", type=non_negative_int, help="seed for weights, dropout and batch order"
+        "--set",
+        dest="overrides",
+        metavar="KEY=VALUE",
+        type=_set,
+        action="append",
+        default=[],
+        help="change one recipe setting, e.g. --set optimizer.lr=0.05 --set model.dropout=0.2 "
+        "--set schedule.name=cosine (every key: docs/recipes.md; repeatable)",
     )
-    p.add_argument("--out", help="run directory (default: runs/<recipe>-<date>-<time>)")
+    p.add_argument("--epochs", type=positive_int, help="number of epochs (train.epochs)")
+    p.add_argument("--lr", type=positive_float, help="learning rate (optimizer.lr)")
+    p.add_argument("--batch-size", type=positive_int, help="mini-batch size (train.batch_size)")
+    p.add_argument("--hidden", type=_hidden, help="hidden layer widths, e.g. 128,64 (model.hidden)")
+    p.add_argument(
+        "--optimizer",
+        choices=["sgd", "adam", "rmsprop"],
+        help="optimizer (optimizer.name); keeps the settings it takes, says which it drops",
+    )
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        help="seed for weights, dropout and batch order (train.seed)",
+    )
+    p.add_argument(
+        "--name",
+        help="the run's name (default: the recipe's, followed by what was changed)",
+    )
+    p.add_argument("--out", help="run directory (default: runs/<name>-<date>-<time>)")
     p.add_argument("--data", metavar="PATH", help=DATA_HELP)
     p.add_argument(
         "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint"
@@ -70,10 +128,32 @@ def register(subparsers: Any) -> None:
 
     r = subparsers.add_parser(
         "recipes",
-        help="list the shipped training recipes",
-        description="List the recipes shipped with barenet.",
+        help="list the shipped training recipes, or print one",
+        description="List the recipes shipped with barenet (`barenet recipes` or `recipes "
+        "list`), or print one as TOML to start your own from (`recipes show NAME`). Every key "
+        "is documented in docs/recipes.md.",
     )
     r.set_defaults(func=run_recipes)
+    rsub = r.add_subparsers(dest="recipes_command", metavar="COMMAND")
+    rsub.add_parser("list", help="list the shipped recipes").set_defaults(func=run_recipes)
+    show = rsub.add_parser(
+        "show",
+        help="print a recipe as TOML",
+        description="Print a shipped recipe (or a .toml file) as TOML; with --set, the "
+        "recipe those overrides make. The output is a valid recipe: save it, edit it, and "
+        "train it with --recipe FILE.",
+    )
+    show.add_argument("name", help="a shipped recipe name or a .toml file")
+    show.add_argument(
+        "--set",
+        dest="overrides",
+        metavar="KEY=VALUE",
+        type=_set,
+        action="append",
+        default=[],
+        help="change one setting first, as for `barenet train --set`",
+    )
+    show.set_defaults(func=run_recipes_show)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -81,25 +161,29 @@ def run_train(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from barenet.errors import BarenetError
     from barenet.train import Recipe, resume_training, run_training
+    from barenet.train.overrides import apply_overrides, describe_overrides
     from barenet.train.run import default_run_dir
 
-    overrides = {
-        k: getattr(args, k) for k in ("epochs", "lr", "batch_size", "hidden", "optimizer", "seed")
-    }
+    overrides = overrides_of(args)
     if args.resume:
-        given = [f"--{k.replace('_', '-')}" for k, v in overrides.items() if v is not None]
-        if given or args.out:
-            raise ValueError(
-                f"--resume continues a run exactly as it was recorded; "
-                f"drop {', '.join(given + (['--out'] if args.out else []))}"
+        given = [f"--set {k}" for k in overrides] + (["--out"] if args.out else [])
+        if given:
+            raise BarenetError(
+                f"--resume continues a run exactly as it was recorded; drop {', '.join(given)}"
             )
         run_dir = Path(args.resume)
         train = functools.partial(resume_training, run_dir, data_path=args.data)
     else:
-        recipe = Recipe.find(args.recipe).with_overrides(**overrides)
-        run_dir = Path(args.out) if args.out else default_run_dir(recipe)
+        base = Recipe.find(args.recipe)
+        recipe = apply_overrides(base, overrides)
+        if args.name or overrides:
+            recipe.data["name"] = args.name or f"{base.name}-{describe_overrides(overrides)}"
+        for note in recipe.notes:
+            print(f"note: {note}")
         print(f"training recipe '{recipe.name}': {recipe.summary_line()}")
+        run_dir = Path(args.out) if args.out else default_run_dir(recipe)
         print(f"run directory: {run_dir}")
         train = functools.partial(run_training, recipe, run_dir, data_path=args.data)
     try:
@@ -148,6 +232,25 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print(f"model: {args.model}")
         print(f"test set: {ev.n:,} digits of the '{split}' split")
         print(ev.report(model.metadata.get("class_names")))
+    return 0
+
+
+def run_recipes_show(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from barenet.train import Recipe
+    from barenet.train.overrides import apply_overrides
+    from barenet.train.recipe import recipe_dir
+
+    recipe = Recipe.find(args.name)
+    if args.overrides:
+        print(apply_overrides(recipe, dict(args.overrides)).to_toml(), end="")
+        return 0
+    # The file itself, with its comments (it parses to the same recipe).
+    path = Path(args.name)
+    if not (path.suffix == ".toml" or path.exists()):
+        path = recipe_dir() / f"{args.name}.toml"
+    print(path.read_text(), end="")
     return 0
 
 
