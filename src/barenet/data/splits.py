@@ -28,12 +28,14 @@ class Split:
 
 @dataclass(frozen=True)
 class MNISTData:
-    """The splits of one load, and where the data came from (``source``, in words)."""
+    """The splits of one load, where the data came from (``source``, in words), and the
+    identity of the arrays they were cut from (``sha256``, ``RawData.content_sha256``)."""
 
     train: Split
     test: Split
     validation: Split | None
     source: str
+    sha256: str = ""
 
 
 Rows = slice | np.ndarray
@@ -90,7 +92,13 @@ def make_splits(
     train = take(sources[0], train_idx)
     test = take(sources[1], test_idx)
     validation = take(sources[0], val_idx) if val_idx is not None else None
-    return MNISTData(train=train, test=test, validation=validation, source=raw.source)
+    return MNISTData(
+        train=train,
+        test=test,
+        validation=validation,
+        source=raw.source,
+        sha256=raw.content_sha256(),
+    )
 
 
 def _convert(images: np.ndarray, dtype: np.dtype) -> np.ndarray:

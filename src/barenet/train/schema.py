@@ -26,8 +26,6 @@ from barenet.nn.losses import LOSSES
 from barenet.nn.optim import OPTIMIZERS
 from barenet.nn.schedules import SCHEDULES
 
-from .augment import AUGMENTATIONS
-
 
 @dataclass(frozen=True)
 class Constraint:
@@ -119,6 +117,10 @@ EARLY_STOPPING = Constraint(
         and v.get("metric", "val_accuracy") in ("val_accuracy", "val_loss", "accuracy", "losses")
         and _is_number(v.get("min_delta", 0.0))
     ),
+)
+AUGMENT = Constraint(
+    '`"shift"`, or a table of distortions (see `barenet.train.augment`)',
+    lambda v: isinstance(v, str | dict),
 )
 NO_DEFAULT = None
 """``default`` of a key that has none: absent means "not used" (documented as —)."""
@@ -248,9 +250,9 @@ KEYS: tuple[Key, ...] = (
     Key(
         "train",
         "augment",
-        options(*AUGMENTATIONS),
+        AUGMENT,
         NO_DEFAULT,
-        "`shift`: move each digit by up to 2 pixels, fresh every epoch",
+        "distort the training digits afresh every epoch; `shift` moves each by up to 2 pixels",
     ),
     Key(
         "train",

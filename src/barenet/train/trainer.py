@@ -35,8 +35,10 @@ from .history import History
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 TRAIN_EVAL_SIZE = 10_000
-"""Train accuracy is measured after each epoch on this many training examples (evenly
-spaced), without dropout; the train loss is the mean of the epoch's batch losses."""
+"""The training metrics (``loss``, ``accuracy``) are measured at the end of each epoch on this
+many training examples (evenly spaced), clean: no dropout, no augmentation, the weights as the
+epoch left them, like the validation metrics. ``batch_loss`` is the running mean of the
+epoch's batch losses (with dropout and augmentation) that the progress bar shows."""
 
 
 def check_dataset(
@@ -100,6 +102,7 @@ class Trainer:
         self.batches_per_epoch = 0
         self.stop_training = False
         self.last_checkpoint: Path | None = None
+        self.restored_epoch: int | None = None  # set when EarlyStopping put back its best
 
     def _call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
@@ -121,6 +124,7 @@ class Trainer:
             raise BarenetError(
                 f"batch_size {self.batch_size:,} is larger than the {len(x):,} training examples"
             )
+        xv = yv = None
         if validation_data is not None:
             xv, yv = check_dataset(self.model, *validation_data, what="validation")
         # Losses other than cross-entropy want one-hot rows: build them once, not per batch.
@@ -132,7 +136,23 @@ class Trainer:
         self.batches_per_epoch = len(batches)
         self.total_epochs = epochs
         self.stop_training = False
+        self.restored_epoch = None
         self._call("on_train_begin")
+        # A diverging network overflows before its loss turns non-finite; TerminateOnNaN
+        # stops it with one clear error instead of a page of RuntimeWarnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            validation = (xv, yv) if xv is not None and yv is not None else None
+            self._epochs(epochs, batches, (x_eval, y_eval), validation)
+        self._call("on_train_end")
+        return self.history
+
+    def _epochs(
+        self,
+        epochs: int,
+        batches: Batches,
+        train_eval: tuple[np.ndarray, np.ndarray],
+        validation: tuple[np.ndarray, np.ndarray] | None,
+    ) -> None:
         while self.epoch < epochs and not self.stop_training:
             epoch = self.epoch
             self._call("on_epoch_begin", epoch)
@@ -147,30 +167,19 @@ class Trainer:
                 cost_sum += cost * len(xb)
                 seen += len(xb)
             seconds = time.perf_counter() - start
-            logs: dict[str, Any] = {
-                "epoch": epoch + 1,
-                "loss": cost_sum / seen,
-                "accuracy": self._accuracy(x_eval, y_eval),
-                "val_loss": None,
-                "val_accuracy": None,
-                "lr": self.optimizer.lr,
-                "seconds": seconds,
-            }
-            if validation_data is not None:
-                logs["val_loss"], logs["val_accuracy"] = self.score(xv, yv)
+            logs: dict[str, Any] = {"epoch": epoch + 1}
+            logs["loss"], logs["accuracy"] = self.score(*train_eval)
+            logs["val_loss"], logs["val_accuracy"] = (
+                self.score(*validation) if validation is not None else (None, None)
+            )
+            logs.update(batch_loss=cost_sum / seen, lr=self.optimizer.lr, seconds=seconds)
             self.epoch += 1
             self.history.append(logs)
             self._call("on_epoch_end", epoch, logs)
-        self._call("on_train_end")
-        return self.history
-
-    def _accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
-        truth = y if y.ndim == 1 else np.argmax(y, axis=1)
-        return float(np.mean(self.model.predict(x) == truth))
 
     def score(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(mean loss, accuracy) on a data set, in inference mode."""
-        out = np.concatenate([self.model.forward(x[i : i + 8192]) for i in range(0, len(x), 8192)])
+        out = self.model.infer(x)
         truth = y if y.ndim == 1 else np.argmax(y, axis=1)
         return self.loss.value(out, y), float(np.mean(np.argmax(out, axis=1) == truth))
 

@@ -103,25 +103,32 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", help="run directory (default: runs/<name>-<date>-<time>)")
     p.add_argument("--data", metavar="PATH", help=DATA_HELP)
     p.add_argument(
-        "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint"
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its last checkpoint, on the data it recorded; "
+        "with --epochs N, train it to N epochs in total (also a finished run)",
     )
     p.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
     p.set_defaults(func=run_train)
 
     e = subparsers.add_parser(
         "evaluate",
-        help="evaluate a model file on the MNIST test set",
+        help="evaluate a model file or checkpoint on the data it was trained with",
         description="Accuracy, per-class precision/recall/F1 and the confusion matrix of a "
-        "model on the MNIST test set its recipe held out (the official 10,000 test digits, or "
-        "seed 001's 23,100).",
+        "model on one part of the split it recorded (by default its test set: the official "
+        "10,000 test digits, or seed 001's 23,100), read from the data it recorded.",
     )
-    e.add_argument("model", help="a model file (model.npz) written by barenet")
-    e.add_argument("--data", metavar="PATH", help=DATA_HELP)
+    e.add_argument("model", help="a model file (model.npz) or a checkpoint (checkpoints/last.npz)")
+    e.add_argument(
+        "--data",
+        metavar="PATH",
+        help=DATA_HELP.replace("the cache", "the data the model recorded"),
+    )
     e.add_argument(
         "--split",
-        choices=["official", "validation", "seed001"],
-        help="which test set: default the one the model's recipe held out (seed001 models "
-        "pool all 70,000 digits, so the official test set would include their training data)",
+        choices=["train", "validation", "test"],
+        default="test",
+        help="which part of the model's recorded split to score (default: %(default)s)",
     )
     e.add_argument("--json", action="store_true", help="print the result as JSON")
     e.set_defaults(func=run_evaluate)
@@ -182,9 +189,10 @@ def run_train(args: argparse.Namespace) -> int:
             recipe.data["name"] = args.name or f"{base.name}-{describe_overrides(overrides)}"
         for note in recipe.notes:
             print(f"note: {note}")
+        if args.name and (args.name in (".", "..") or "/" in args.name or "\\" in args.name):
+            raise BarenetError(f"--name must be a plain name (no folders), got {args.name!r}")
         print(f"training recipe '{recipe.name}': {recipe.summary_line()}")
         run_dir = Path(args.out) if args.out else default_run_dir(recipe)
-        print(f"run directory: {run_dir}")
         train = functools.partial(run_training, recipe, run_dir, data_path=args.data)
     try:
         result = train()
@@ -205,32 +213,48 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.no_plots:
         from barenet.app.plots import plot_run
 
-        for path in plot_run(result.run_dir):
+        for path in plot_run(result.run_dir, data_path=args.data):
             print(f"plot: {path}")
     return 0
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     import json
+    import sys
 
-    from barenet.data import load_mnist
-    from barenet.train import Recipe, load
+    from barenet.errors import BarenetError
+    from barenet.train import load
+    from barenet.train.run import load_run_data
 
     model = load(args.model)
-    # By default, the test set of the split the model's recipe trained on (with its seed).
-    recipe = model.metadata.get("recipe")
-    trained_on = Recipe.from_dict(recipe, source=args.model) if recipe else None
-    split = args.split or (trained_on.split if trained_on else "official")
-    if trained_on and split == trained_on.split:
-        data = load_mnist(args.data, split=split, seed=trained_on.split_seed)
-    else:
-        data = load_mnist(args.data, split=split)
-    ev = model.evaluate(data.test.x, data.test.y)
+    record = dict(model.metadata.get("data") or model.metadata.get("recipe", {}).get("data", {}))
+    data, note = load_run_data(record, args.data)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    part = getattr(data, args.split)
+    if part is None:
+        raise BarenetError(
+            f"the model's split {record.get('split', 'official')!r} has no validation set; "
+            "choose --split train or test"
+        )
+    split = record.get("split", "official")
+    what = {"train": "training set", "validation": "validation set", "test": "test set"}
+    label = f"{what[args.split]} of the '{split}' split: {len(part):,} digits"
+    if args.split == "train":
+        label += " (the digits the model trained on)"
+    elif not record:
+        print(
+            "warning: this model file does not record the data it was trained on; if it "
+            "trained on any of these digits (e.g. seed 001's split pools the official test "
+            "set into training), this score is optimistic",
+            file=sys.stderr,
+        )
+    ev = model.evaluate(part.x, part.y)
     if args.json:
-        print(json.dumps({"split": split, **ev.to_dict()}))
+        print(json.dumps({"split": split, "part": args.split, "n": len(part), **ev.to_dict()}))
     else:
         print(f"model: {args.model}")
-        print(f"test set: {ev.n:,} digits of the '{split}' split")
+        print(label)
         print(ev.report(model.metadata.get("class_names")))
     return 0
 
