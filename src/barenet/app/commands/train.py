@@ -171,17 +171,28 @@ def run_train(args: argparse.Namespace) -> int:
     from barenet.errors import BarenetError
     from barenet.train import Recipe, resume_training, run_training
     from barenet.train.overrides import apply_overrides, describe_overrides
-    from barenet.train.run import default_run_dir
+    from barenet.train.run import default_run_dir, run_progress
 
     overrides = overrides_of(args)
     if args.resume:
+        overrides.pop("train.epochs", None)
         given = [f"--set {k}" for k in overrides] + (["--out"] if args.out else [])
+        if args.name:
+            given.append("--name")
         if given:
             raise BarenetError(
-                f"--resume continues a run exactly as it was recorded; drop {', '.join(given)}"
+                f"--resume continues a run as it was recorded (only --epochs may extend it); "
+                f"drop {', '.join(given)}"
             )
         run_dir = Path(args.resume)
-        train = functools.partial(resume_training, run_dir, data_path=args.data)
+        done, planned, finished = run_progress(run_dir)
+        if finished and (args.epochs is None or args.epochs <= done):
+            print(
+                f"{run_dir} is finished ({done} of {planned} epochs); nothing changed. "
+                f"To train it longer: barenet train --resume {run_dir} --epochs N (N > {done})"
+            )
+            return 0
+        train = functools.partial(resume_training, run_dir, data_path=args.data, epochs=args.epochs)
     else:
         base = Recipe.find(args.recipe)
         recipe = apply_overrides(base, overrides)
