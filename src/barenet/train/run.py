@@ -147,6 +147,7 @@ def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None)
         early_stopping=t.get("early_stopping"),
         callbacks=[ModelCheckpoint(run_dir / "checkpoints" / "last.npz"), MetricsLogger(run_dir)],
         stream=stream,
+        validation=t["validate_on"],
         recipe=recipe.data,
     )
 
