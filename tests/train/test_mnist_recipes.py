@@ -8,6 +8,7 @@ import pytest
 
 from barenet import load
 from barenet.train import Recipe, run_training
+from barenet.train.overrides import apply_overrides
 
 pytestmark = pytest.mark.mnist
 
@@ -38,7 +39,7 @@ def test_seed001_recipe_reaches_its_published_94_percent(tmp_path, mnist_cache):
 
 
 def test_default_recipe_one_epoch_passes_90_percent(tmp_path, mnist_cache):
-    recipe = Recipe.find("default").with_overrides(epochs=1)
+    recipe = apply_overrides(Recipe.find("default"), {"train.epochs": 1})
     result = run_training(recipe, tmp_path / "run", stream=None)
     assert result.evaluation.n == 10_000
     assert result.evaluation.accuracy >= 0.90, result.evaluation.accuracy
