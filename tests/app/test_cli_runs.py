@@ -175,3 +175,14 @@ def test_errors_about_the_run_directory_come_before_it_is_announced(tmp_path, no
     proc = barenet("train", "--recipe", recipe, "--data", data, "--out", recipe)
     assert_one_line_error(proc, "is a file")
     assert "run directory" not in proc.stdout
+
+
+def test_resuming_on_other_data_says_so_and_the_model_names_it(run, tmp_path):
+    out, data = run
+    other = idx_folder(tmp_path / "other", 1)
+    proc = barenet("train", "--resume", out, "--epochs", "3", "--data", other, "--no-plots")
+    assert proc.returncode == 0, proc.stderr
+    assert f"--data {other} differs from the data the run recorded ({data}" in proc.stdout
+    from barenet import load
+
+    assert load(out / "model.npz").metadata["data"]["source"] == str(other.resolve())
