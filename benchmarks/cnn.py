@@ -170,13 +170,22 @@ def _torch_installed() -> bool:
     return True
 
 
-def run(smoke: bool, data_kind: str = "mnist") -> dict[str, Any]:
-    """Each framework in its own one-thread process; ratios barenet / PyTorch."""
+def run(smoke: bool, data_kind: str = "mnist", batches: int | None = None) -> dict[str, Any]:
+    """Each framework in its own one-thread process; ratios barenet / PyTorch. ``batches``
+    limits the timed training to that many mini-batches (default: a whole epoch; 20 with
+    ``smoke``, which also uses synthetic images)."""
     from .run import child_env
 
     data_kind = "synthetic" if smoke else data_kind
-    batches = ["--batches", "20"] if smoke else []
-    results: dict[str, Any] = {"data": data_kind, "smoke": smoke, "runs": {}, "skipped": None}
+    batches = 20 if smoke and batches is None else batches
+    limit = ["--batches", str(batches)] if batches else []
+    results: dict[str, Any] = {
+        "data": data_kind,
+        "smoke": smoke,
+        "batches": batches,
+        "runs": {},
+        "skipped": None,
+    }
     frameworks = ["barenet"]
     if _torch_installed():
         frameworks.append("torch")
@@ -184,16 +193,8 @@ def run(smoke: bool, data_kind: str = "mnist") -> dict[str, Any]:
         results["skipped"] = "`torch==2.13.0` is not installed (`pip install -e '.[bench]'`)"
     for fw in frameworks:
         print(f"[bench] cnn {fw:<12}", end=" ", flush=True)
-        cmd = [
-            sys.executable,
-            "-m",
-            "benchmarks.cnn",
-            "--framework",
-            fw,
-            "--data",
-            data_kind,
-            *batches,
-        ]
+        cmd = [sys.executable, "-m", "benchmarks.cnn", "--framework", fw, "--data", data_kind]
+        cmd += limit
         proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env("1"), check=False)
         if proc.returncode != 0:
             results.setdefault("failures", []).append(f"cnn {fw}: {proc.stderr.strip()[-500:]}")
@@ -217,8 +218,8 @@ def cnn_section(results: dict[str, Any]) -> str:
     lines = [
         "## CNN: conv5×5 32, pool, conv5×5 64, pool, dense 256, dense 10 (batch 64, Adam)",
         "",
-        f"Data: {results['data']}"
-        f"{' (smoke run: 20 batches)' if results['smoke'] else ', one epoch'}; "
+        f"Data: {results['data']}, "
+        f"{f'{n} batches' if (n := results.get('batches')) else 'one epoch'} of training; "
         "one thread per process, same initial weights and batches.",
         "",
         "| framework | epoch (s) | inference on 10,000 (s) | peak RSS training (MB) "
@@ -262,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.framework:
         print(json.dumps(measure(args.framework, args.data, args.batches)))
         return 0
-    results = run(args.smoke, args.data)
+    results = run(args.smoke, args.data, args.batches)
     print(cnn_section(results))
     return 1 if results.get("failures") else 0
 
