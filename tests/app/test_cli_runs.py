@@ -210,7 +210,7 @@ def test_predict_accepts_a_checkpoint(run, tmp_path):
     from PIL import Image
 
     out, _ = run
-    x, y = digits(1, np.random.default_rng(5))
+    x, _ = digits(1, np.random.default_rng(5))
     Image.fromarray(255 - x[0]).save(tmp_path / "digit.png")  # dark on white, like paper
     proc = barenet("predict", out / "checkpoints" / "last.npz", tmp_path / "digit.png")
     assert proc.returncode == 0, proc.stderr
