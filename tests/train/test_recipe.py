@@ -118,3 +118,20 @@ def test_the_cnn_recipes_build_conv_nets_on_28x28_images():
         assert recipe.summary_line().startswith("conv32k5-")
         with pytest.raises(ValueError, match=r"model\.hidden changes fully connected recipes only"):
             apply_overrides(recipe, {"model.hidden": [64]})
+
+
+def test_a_conv_recipe_whose_layers_do_not_fit_is_a_user_error():
+    recipe = Recipe.from_dict(
+        {
+            "name": "bad",
+            "model": {
+                "input_shape": [28, 28, 1],
+                "layers": [
+                    {"type": "conv2d", "out": 8, "kernel": 5},
+                    {"type": "dense", "out": 10, "activation": "softmax"},
+                ],
+            },
+        }
+    )
+    with pytest.raises(BarenetError, match=r"recipe bad: \[model\] layer 2 .* dense needs rows"):
+        recipe.build_model()

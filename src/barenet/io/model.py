@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from barenet._version import __version__
+from barenet.errors import BarenetError
 from barenet.nn import Sequential
 
 from .container import FormatError, read_container, write_container
@@ -55,7 +56,7 @@ class InputContract:
             return self.shape[0], self.shape[1]
         side = math.isqrt(math.prod(self.shape))
         if side * side != math.prod(self.shape):
-            raise ValueError(f"an input of shape {self.shape} is not a square image")
+            raise BarenetError(f"an input of shape {self.shape} is not a square image")
         return side, side
 
     def to_json(self) -> dict[str, Any]:

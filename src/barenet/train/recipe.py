@@ -162,14 +162,19 @@ class Recipe:
             options["init"] = m["init"]
         if "bias_init" in m:
             options["bias_init"] = m["bias_init"]
-        if "layers" in m:
-            return Model.from_spec(m["layers"], input_shape=m.get("input_shape"), **options)
-        return Model.from_sizes(
-            m["sizes"],
-            activation=m.get("activation", "relu"),
-            output_activation=m.get("output_activation"),
-            **options,
-        )
+        # The engine raises ValueError for a spec that does not fit (it imports no barenet
+        # error type): in a recipe that is the user's mistake.
+        try:
+            if "layers" in m:
+                return Model.from_spec(m["layers"], input_shape=m.get("input_shape"), **options)
+            return Model.from_sizes(
+                m["sizes"],
+                activation=m.get("activation", "relu"),
+                output_activation=m.get("output_activation"),
+                **options,
+            )
+        except (ValueError, TypeError) as exc:
+            raise BarenetError(f"recipe {self.name}: [model] {exc}") from None
 
     def build_optimizer(self, model: Model) -> Optimizer:
         return get_optimizer(dict(self.data["optimizer"]), model.parameters())

@@ -31,15 +31,20 @@ def register(subparsers: Any) -> None:
 
 
 def check_input_contract(path: str) -> None:
-    """The model file at ``path`` must take what ``preprocess_image`` makes: one 28×28 MNIST
-    image (as 784 values, or a 28×28×1 image), by its input contract."""
+    """The model file (or checkpoint) at ``path`` must take what ``preprocess_image`` makes:
+    one 28×28 MNIST image (as 784 values, or a 28×28×1 image), by its input contract."""
     from barenet.app.preprocess import FRAME
-    from barenet.io import input_contract, read_model_header
+    from barenet.errors import BarenetError
+    from barenet.io import FormatError, input_contract, read_checkpoint, read_model_header
 
-    contract = input_contract(read_model_header(path))
+    try:
+        header = read_model_header(path)
+    except FormatError:  # a checkpoint: its architecture gives the input shape
+        header = {"config": read_checkpoint(path).config}
+    contract = input_contract(header)
     takes_frame = contract.shape in ((FRAME * FRAME,), (FRAME, FRAME, 1))
     if contract.preprocessing != "mnist" or not takes_frame:
-        raise ValueError(
+        raise BarenetError(
             f"model {path} takes {math.prod(contract.shape)} inputs (shape "
             f"{list(contract.shape)}, {contract.preprocessing!r} preprocessing), not the "
             f"{FRAME}×{FRAME} MNIST images predict and serve make"
@@ -54,8 +59,8 @@ def run_predict(args: argparse.Namespace) -> int:
 
     from barenet.app.preprocess import ImageError, class_names, load_digit_model, preprocess_image
 
-    check_input_contract(args.model)
     model = load_digit_model(args.model)
+    check_input_contract(args.model)
     # A (28, 28) image as one flat row: the model reshapes rows to its input shape itself.
     names = class_names(model)
     out_dir = Path(args.save_preprocessed) if args.save_preprocessed else None

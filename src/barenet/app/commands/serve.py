@@ -38,8 +38,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from barenet.app.preprocess import load_digit_model
     from barenet.app.web import create_app
 
-    check_input_contract(args.model)
     model = load_digit_model(args.model)
+    check_input_contract(args.model)
     app = create_app(model, model_name=str(args.model))
     with _listen(args.host, args.port) as sock:
         host, port = sock.getsockname()[:2]
