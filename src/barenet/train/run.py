@@ -28,7 +28,6 @@ import numpy as np
 from barenet.data import MNISTData, load_mnist
 from barenet.io import atomic_write
 
-from .augment import AUGMENTATIONS
 from .callbacks import (
     Callback,
     LearningRateScheduler,
@@ -132,9 +131,6 @@ def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None)
     callbacks += [ModelCheckpoint(run_dir / "checkpoints" / "last.npz"), MetricsLogger(run_dir)]
     if stream is not None:
         callbacks.append(ProgressBar(stream))
-    augment = t.get("augment")
-    if augment is not None and augment not in AUGMENTATIONS:
-        raise ValueError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
     return Trainer(
         model,
         opt,
@@ -142,7 +138,7 @@ def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None)
         batch_size=int(t["batch_size"]),
         seed=int(t["seed"]),
         callbacks=callbacks,
-        augment=AUGMENTATIONS[augment] if augment else None,
+        augment=t.get("augment"),
         recipe=recipe.data,
     )
 
