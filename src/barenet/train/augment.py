@@ -16,7 +16,7 @@ key        what each image gets (drawn independently per image)                 
 shift      a translation by whole pixels ``dy, dx ~ U{-shift..shift}``,         integer
            uncovered pixels filled with the background 0                        0 ≤ n < H, W
 rotate     a rotation by ``θ ~ U(-rotate, rotate)`` degrees about the centre,   0 ≤ r ≤ 180
-           positive = counter-clockwise on screen
+           positive = clockwise on screen (rows point down)
 scale      a zoom by ``s ~ U(1 - scale, 1 + scale)`` about the centre           0 ≤ s < 1
            (s > 1 enlarges the digit)
 elastic    Simard et al. (2003): a displacement field ``α · (G_σ * U(-1, 1))``  alpha > 0,
@@ -79,7 +79,8 @@ def affine_coordinates(
     shape: tuple[int, int], angles: np.ndarray, scales: np.ndarray, dtype: Any = np.float32
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where each output pixel samples its source, for images rotated by ``angles`` (degrees,
-    counter-clockwise on screen) and zoomed by ``scales`` about the centre ``c``.
+    clockwise on screen: the usual rotation matrix in (x, y) coordinates whose y axis points
+    down, as rows do) and zoomed by ``scales`` about the centre ``c``.
 
     Output pixel ``p = (row, col)`` reads ``c + R(θ)ᵀ (p − c) / s`` with rows pointing down,
     i.e. ``y_src = c_y + (cosθ·y − sinθ·x) / s``, ``x_src = c_x + (sinθ·y + cosθ·x) / s`` for
