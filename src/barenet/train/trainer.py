@@ -101,6 +101,8 @@ class Trainer:
         self.callbacks = list(callbacks)
         if isinstance(augment, str | Mapping | Augmentation):
             augment = Augmentation.from_config(augment).for_input(_input_shape(model))
+            if not augment.to_config():  # {}: nothing to do, the same as no augmentation
+                augment = None
         self.augment = augment
         self.recipe = dict(recipe or {})
         self.history = History()
