@@ -29,7 +29,7 @@ import numpy as np
 
 from barenet._files import atomic_write
 
-from . import report
+from . import augment, report
 from .frameworks import OPTIONAL, RUNNERS, available
 from .report import THREAD_VARIABLES
 from .workloads import TIME_TO_ACCURACY, WORKLOADS, Workload
@@ -249,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             record(result, "time_to_accuracy")
             if "error" not in result:
                 print(f"{result['seconds']:.2f} s, {result['epochs']} epochs", flush=True)
+    results["augment"] = augment.run(child_env(args.threads), smoke=smoke)
+    if "error" in results["augment"]:
+        results["failures"].append(results["augment"]["error"])
     results["startup_seconds"] = startup_seconds()
     results["machine"]["load_after"] = _load()
 
