@@ -62,19 +62,18 @@ MAX_SIGMA = 16.0
 # ---------------------------------------------------------------------------------- kernels
 def shift_images(images: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
     """Image ``i`` of ``images`` (B, H, W, C) moved down by ``dy[i]`` and right by ``dx[i]``
-    whole pixels; pixels moved in from outside are 0. Returns a new array."""
-    n, h, w, _ = images.shape
+    whole pixels; pixels moved in from outside are 0. Returns a new array.
+
+    ``out[i, r, q] = padded[i, r + m − dy[i], q + m − dx[i]]`` for the images padded with
+    ``m = max |shift|`` zeros: one gather for the whole batch, no loop over images."""
+    n, h, w, c = images.shape
     m = int(max(np.abs(dy).max(initial=0), np.abs(dx).max(initial=0)))
-    padded = np.zeros((n, h + 2 * m, w + 2 * m, images.shape[3]), dtype=images.dtype)
+    padded = np.zeros((n, h + 2 * m, w + 2 * m, c), dtype=images.dtype)
     padded[:, m : m + h, m : m + w] = images
-    out = np.empty_like(images)
-    # Group the batch by shift: at most (2m+1)² slicing operations, no per-image loop.
-    for sy in range(-m, m + 1):
-        for sx in range(-m, m + 1):
-            idx = np.flatnonzero((dy == sy) & (dx == sx))
-            if idx.size:
-                out[idx] = padded[idx, m - sy : m - sy + h, m - sx : m - sx + w]
-    return out
+    rows = np.arange(n)[:, None] * (h + 2 * m) + (np.arange(h) + m - dy[:, None])  # (n, h)
+    cols = np.arange(w) + m - dx[:, None]  # (n, w)
+    idx = (rows[:, :, None] * (w + 2 * m) + cols[:, None, :])[..., None] * c + np.arange(c)
+    return padded.reshape(-1).take(idx)
 
 
 def affine_coordinates(
