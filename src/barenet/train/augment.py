@@ -46,6 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from barenet.errors import BarenetError
+
 PRESETS: dict[str, dict[str, Any]] = {"shift": {"shift": 2}}
 """Names accepted in place of a table (``augment = "shift"``)."""
 
@@ -195,10 +197,10 @@ def sample_bilinear(images: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndar
 # ---------------------------------------------------------------------------------- config
 def _number(value: Any, key: str, low: float, high: float, *, open_high: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{key} must be a number, got {value!r}")
+        raise BarenetError(f"{key} must be a number, got {value!r}")
     if not low <= value <= high or (open_high and value == high):
         bound = f"[{low:g}, {high:g}{')' if open_high else ']'}"
-        raise ValueError(f"{key} must lie in {bound}, got {value!r}")
+        raise BarenetError(f"{key} must lie in {bound}, got {value!r}")
     return float(value)
 
 
@@ -235,31 +237,31 @@ class Augmentation:
             return value
         if isinstance(value, str):
             if value not in PRESETS:
-                raise ValueError(
+                raise BarenetError(
                     f"unknown augmentation {value!r} for {key}; valid: a preset "
                     f"{sorted(PRESETS)} or a table with keys {list(KEYS)}"
                 )
             value = PRESETS[value]
         if not isinstance(value, Mapping):
-            raise ValueError(
+            raise BarenetError(
                 f"{key} must be a preset name {sorted(PRESETS)} or a table with keys "
                 f"{list(KEYS)}, got {value!r}"
             )
         unknown = sorted(set(value) - set(KEYS))
         if unknown:
-            raise ValueError(f"unknown keys {unknown} in {key}; allowed: {list(KEYS)}")
+            raise BarenetError(f"unknown keys {unknown} in {key}; allowed: {list(KEYS)}")
         shift = value.get("shift", 0)
         if isinstance(shift, bool) or not isinstance(shift, int) or shift < 0:
-            raise ValueError(f"{key}.shift must be a whole number of pixels ≥ 0, got {shift!r}")
+            raise BarenetError(f"{key}.shift must be a whole number of pixels ≥ 0, got {shift!r}")
         elastic = value.get("elastic")
         if elastic is not None:
             if not isinstance(elastic, Mapping):
-                raise ValueError(
+                raise BarenetError(
                     f"{key}.elastic must be a table {{alpha = .., sigma = ..}}, got {elastic!r}"
                 )
             bad = sorted(set(elastic) - set(ELASTIC_KEYS))
             if bad:
-                raise ValueError(
+                raise BarenetError(
                     f"unknown keys {bad} in {key}.elastic; allowed: {list(ELASTIC_KEYS)}"
                 )
             alpha = _number(elastic.get("alpha", SIMARD["alpha"]), f"{key}.elastic.alpha", 0, 1e3)
@@ -268,7 +270,7 @@ class Augmentation:
             )
             if alpha == 0 or sigma == 0:
                 name = "alpha" if alpha == 0 else "sigma"
-                raise ValueError(f"{key}.elastic.{name} must be > 0 (leave out elastic for none)")
+                raise BarenetError(f"{key}.elastic.{name} must be > 0 (leave out elastic for none)")
             elastic = Elastic(alpha, sigma)
         return cls(
             shift=shift,
@@ -298,7 +300,7 @@ class Augmentation:
         if len(shape) == 1:
             side = math.isqrt(shape[0])
             if side * side != shape[0]:
-                raise ValueError(
+                raise BarenetError(
                     f"augmentation needs images: an input of {shape[0]} features is not a "
                     "square image; give the model an image input shape (H, W, C)"
                 )
@@ -306,9 +308,9 @@ class Augmentation:
         elif len(shape) == 2:
             shape = (*shape, 1)
         if len(shape) != 3 or min(shape) <= 0:
-            raise ValueError(f"augmentation needs an image shape (H, W, C), got {input_shape!r}")
+            raise BarenetError(f"augmentation needs an image shape (H, W, C), got {input_shape!r}")
         if self.shift >= min(shape[:2]):
-            raise ValueError(
+            raise BarenetError(
                 f"augment.shift {self.shift} must be smaller than the {shape[0]}×{shape[1]} image"
             )
         return replace(self, image_shape=shape)  # type: ignore[arg-type]
@@ -329,10 +331,10 @@ class Augmentation:
             shape = self.image_shape or self.for_input((x.shape[1],)).image_shape
             assert shape is not None
             if math.prod(shape) != x.shape[1]:
-                raise ValueError(f"rows of {x.shape[1]} values are not images of shape {shape}")
+                raise BarenetError(f"rows of {x.shape[1]} values are not images of shape {shape}")
             images = x.reshape(len(x), *shape)
         else:
-            raise ValueError(f"augmentation takes (B, H, W, C) or (B, features), got {x.shape}")
+            raise BarenetError(f"augmentation takes (B, H, W, C) or (B, features), got {x.shape}")
         n, h, w, _ = images.shape
         # Every random number first, in a fixed order (angle, scale, elastic noise, shift)...
         angles = rng.uniform(-self.rotate, self.rotate, n) if self.rotate else np.zeros(n)
