@@ -1,7 +1,7 @@
 """A sweep's ``plots/<key>.png``: validation accuracy against each swept key, one point per
 configuration with error bars of one standard deviation over its seeds.
 
-Numbers go on a numeric axis (logarithmic when all positive and spread over a factor of 20
+Numbers go on a numeric axis (logarithmic when all positive and spread over a factor of 10
 or more, as learning rates are); anything else (lists of widths, names) on a categorical one.
 Under halving, configurations stopped before the full length are drawn hollow: their
 accuracy is after fewer epochs.
@@ -56,7 +56,7 @@ def plot_sweep(result: SweepResult) -> list[Path]:
             )
         if numeric:
             values = [float(p[0]) for p in points]
-            if min(values) > 0 and max(values) / min(values) >= 20:
+            if min(values) > 0 and max(values) / min(values) >= 10:
                 ax.set_xscale("log")
         else:
             ax.set_xticks(range(len(categories)), categories, rotation=30, ha="right")
