@@ -18,7 +18,7 @@ import pytest
 
 from barenet.sweep import load_spec, run_sweep
 
-from .conftest import assert_same_weights, barenet, write_recipe
+from ._helpers import assert_same_weights, barenet, write_recipe
 
 pytestmark = pytest.mark.mnist
 

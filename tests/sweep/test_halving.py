@@ -8,7 +8,7 @@ from barenet.sweep import load_spec, run_sweep
 from barenet.sweep.search import promote, ranked, score_at
 from barenet.train import Recipe, run_training
 
-from .conftest import assert_same_weights, write_recipe
+from ._helpers import assert_same_weights, write_recipe
 
 
 def record(status="ok", accs=(0.5,)):

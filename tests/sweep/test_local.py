@@ -10,7 +10,7 @@ import pytest
 from barenet.app.cli import main
 from barenet.sweep import load_spec, run_sweep
 
-from .conftest import assert_same_weights, write_recipe
+from ._helpers import assert_same_weights, write_recipe
 
 pytestmark = pytest.mark.mnist
 

@@ -8,7 +8,7 @@ from barenet.app.cli import main
 from barenet.errors import BarenetError
 from barenet.sweep import load_spec
 
-from .conftest import write_recipe
+from ._helpers import write_recipe
 
 
 def spec_file(tmp_path, text):
@@ -105,7 +105,7 @@ BAD = [
         'base = "tiny.toml"\n[grid]\n"train.epochs" = [3, 4]\n[search]\nmethod = "halving"\n',
         "do not sweep train.epochs",
     ),
-    ('base = "seed000"\n', "every configuration must validate on held-out digits"),
+    ('base = "seed001"\n', "validates on ['test']"),
     ('base = "tiny.toml"\n[grid\n', "is not valid TOML"),
 ]
 

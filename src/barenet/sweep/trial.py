@@ -96,8 +96,6 @@ def run_trial(
     with the error's one line rather than raising, so the sweep records it and goes on; Dask
     reruns a trial elsewhere only when its worker dies.
     """
-    from threadpoolctl import threadpool_limits
-
     from barenet.train import Recipe, run_training
 
     start = time.perf_counter()
@@ -105,19 +103,21 @@ def run_trial(
     with tempfile.TemporaryDirectory(prefix="barenet-trial-") as tmp:
         run_dir = Path(tmp) / "run"
         try:
-            resolved = Recipe.from_dict(trial_recipe(recipe, seed, epochs), source="trial")
+            planned = trial_recipe(recipe, seed, epochs)
             if resume_from:
                 for name, content in resume_from.items():
                     (run_dir / name).parent.mkdir(parents=True, exist_ok=True)
                     (run_dir / name).write_bytes(content)
+                # The recipe as the run recorded it (with its data's source and hash), to
+                # the new length; the schedule keeps its own, so this equals one long run.
+                recorded = Recipe.from_file(run_dir / "recipe.toml").data
+                planned = trial_recipe(recorded, seed, epochs)
+            resolved = Recipe.from_dict(planned, source="trial")
             # One BLAS thread, as `barenet train` uses by default: the same bits as a plain
             # run, and no oversubscription when every core runs a worker.
-            with threadpool_limits(limits=1, user_api="blas"):
-                result = run_training(
-                    resolved, run_dir, data_path=data, resume=bool(resume_from), stream=None
-                )
-            # A continued run's recipe.toml still says the epochs it started with.
-            (run_dir / "recipe.toml").write_text(resolved.to_toml())
+            result = run_training(
+                resolved, run_dir, data_path=data, resume=bool(resume_from), stream=None, threads=1
+            )
             outcome.history = result.history.to_dict()["records"]
             outcome.evaluation = {
                 "accuracy": result.evaluation.accuracy,
