@@ -26,7 +26,7 @@ def test_promote_keeps_the_best_fraction_and_never_a_failed_configuration():
     scores = {0: 0.5, 1: 0.9, 2: None, 3: 0.7, 4: 0.9, 5: 0.1, 6: 0.2}
     assert ranked(scores, maximize=True) == [1, 4, 3, 0, 6, 5]
     assert promote(scores, eta=3, maximize=True) == [1, 3, 4]  # ceil(7 / 3) = 3
-    assert promote(scores, eta=2, maximize=False) == [0, 5, 6, 3]
+    assert promote(scores, eta=2, maximize=False) == [0, 3, 5, 6]  # the lowest four
     assert promote({0: None, 1: 0.3}, eta=3, maximize=True) == [1]
 
 
