@@ -336,6 +336,11 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
     w(_table(["framework", "seconds", "epochs", "reached", "test accuracy per epoch"], rows))
     w()
 
+    if "sweeps" in results:
+        from . import sweeps
+
+        w("\n".join(sweeps.markdown(results["sweeps"])))
+
     w("## Start-up")
     w()
     w(f"`barenet --help`: {_fmt(results.get('startup_seconds'), '.3f')} s (median of 7 runs).")
