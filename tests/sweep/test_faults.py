@@ -59,7 +59,7 @@ def sweep_rows(out: Path) -> list[dict[str, str]]:
 def test_a_killed_worker_changes_nothing(tmp_path, mnist_subset, local_client):
     from distributed import Client
 
-    write_recipe(tmp_path, epochs=6, sizes="[784, 256, 10]")
+    write_recipe(tmp_path, epochs=20, sizes="[784, 256, 10]")
     spec = tmp_path / "faults.toml"
     spec.write_text(SPEC)
     calm = run_sweep(
@@ -104,7 +104,7 @@ def test_a_killed_worker_changes_nothing(tmp_path, mnist_subset, local_client):
             while victim is None and time.monotonic() < deadline:
                 busy = {w: keys for w, keys in watcher.processing().items() if keys}
                 if busy:
-                    time.sleep(1.0)
+                    time.sleep(0.5)
                     still = watcher.processing()
                     for w, keys in busy.items():
                         common = set(keys) & set(still.get(w, ()))
@@ -149,11 +149,9 @@ def test_a_killed_worker_changes_nothing(tmp_path, mnist_subset, local_client):
 
 
 def test_an_interrupted_sweep_runs_only_its_unfinished_trials_again(tmp_path, mnist_subset):
-    write_recipe(tmp_path, epochs=4, sizes="[784, 128, 10]")
+    write_recipe(tmp_path, epochs=10, sizes="[784, 128, 10]")
     spec = tmp_path / "resume.toml"
-    spec.write_text(
-        'base = "tiny.toml"\nseeds = [0, 1, 2]\n[grid]\n"optimizer.lr" = [0.001, 0.002]\n'
-    )
+    spec.write_text(SPEC)
     out = tmp_path / "out"
     args = [
         "sweep",
@@ -179,15 +177,15 @@ def test_an_interrupted_sweep_runs_only_its_unfinished_trials_again(tmp_path, mn
     assert "Traceback" not in err
 
     finished = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("runs/*/trial.json")}
-    assert 1 <= len(finished) < 6
+    assert 1 <= len(finished) < 4
     second = barenet(*args)
     stdout, err = second.communicate(timeout=600)
     assert second.returncode == 0, err
-    assert f"trials: 6 trials ({len(finished)} already finished, skipped)" in stdout
+    assert f"trials: 4 trials ({len(finished)} already finished, skipped)" in stdout
     # The finished trials were not touched; the others ran and each printed its line.
     for name, mtime in finished.items():
         assert (out / "runs" / name / "trial.json").stat().st_mtime_ns == mtime
         assert f"{name}:" not in stdout
     records = [json.loads(p.read_text()) for p in sorted(out.glob("runs/*/trial.json"))]
-    assert len(records) == 6 and all(r["status"] == "ok" for r in records)
-    assert sum(f"{r['name']}:" in stdout for r in records) == 6 - len(finished)
+    assert len(records) == 4 and all(r["status"] == "ok" for r in records)
+    assert sum(f"{r['name']}:" in stdout for r in records) == 4 - len(finished)

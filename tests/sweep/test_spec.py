@@ -127,3 +127,10 @@ def test_the_command_refuses_a_bad_spec_in_one_line_before_any_work(tmp_path, ca
     assert err.startswith("barenet: error: ") and err.count("\n") == 1
     assert "optimizer.lr" in err and "Traceback" not in err
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("name", ["example", "fast"])
+def test_the_shipped_specs_load_by_name(name):
+    spec = load_spec(name)
+    assert spec.name == name and spec.method == "halving"
+    assert len(spec.configs) >= 9 and spec.rungs[-1] == spec.epochs
