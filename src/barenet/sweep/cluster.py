@@ -9,6 +9,7 @@ deployment) and leaves it running.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,9 @@ def open_client(
         host="127.0.0.1",
         # A free port each time: several sweeps (or users) on one machine never collide.
         dashboard_address="127.0.0.1:0",
+        # Stopping a cluster of busy workers logs connection errors that mean nothing to a
+        # user; what does mean something (a task that cannot be loaded) is logged CRITICAL.
+        silence_logs=logging.CRITICAL,
     )
     with cluster, distributed.Client(cluster) as client:
         yield client
