@@ -152,3 +152,37 @@ def test_errors_about_the_data_come_before_the_run_directory(tmp_path, no_cache)
     proc = barenet("train", "--recipe", recipe, "--data", tmp_path / "nope", cwd=tmp_path)
     assert_one_line_error(proc, "nope")
     assert "run directory" not in proc.stdout
+
+
+def test_evaluate_warns_about_a_model_that_does_not_record_its_data(tmp_path, no_cache):
+    from barenet import Model, load_mnist
+
+    data = idx_folder(tmp_path / "mine", 0)
+    digits_ = load_mnist(data)
+    model = Model.from_sizes([784, 16, 10], activation="relu", seed=0)
+    model.fit(digits_.train.x, digits_.train.y, epochs=1, verbose=False)
+    model.save(tmp_path / "m.npz")
+    proc = barenet("evaluate", tmp_path / "m.npz", "--data", data)
+    assert proc.returncode == 0, proc.stderr
+    assert "does not record the data it was trained on" in proc.stderr
+    assert "test set of the 'official' split: 200 digits" in proc.stdout
+
+
+def test_errors_about_the_run_directory_come_before_it_is_announced(tmp_path, no_cache):
+    recipe = tmp_path / "tiny.toml"
+    recipe.write_text(RECIPE)
+    data = idx_folder(tmp_path / "mine", 0)
+    proc = barenet("train", "--recipe", recipe, "--data", data, "--out", recipe)
+    assert_one_line_error(proc, "is a file")
+    assert "run directory" not in proc.stdout
+
+
+def test_resuming_on_other_data_says_so_and_the_model_names_it(run, tmp_path):
+    out, data = run
+    other = idx_folder(tmp_path / "other", 1)
+    proc = barenet("train", "--resume", out, "--epochs", "3", "--data", other, "--no-plots")
+    assert proc.returncode == 0, proc.stderr
+    assert f"--data {other} differs from the data the run recorded ({data}" in proc.stdout
+    from barenet import load
+
+    assert load(out / "model.npz").metadata["data"]["source"] == str(other.resolve())

@@ -295,3 +295,25 @@ def test_recipes_show_prints_toml_that_parses_back_to_the_recipe(name, tmp_path)
     changed = barenet("recipes", "show", name, "--set", "optimizer.lr=0.5")
     path.write_text(changed.stdout)
     assert Recipe.from_file(path).data["optimizer"]["lr"] == 0.5
+
+
+def test_debug_shows_the_traceback_of_a_user_mistake(tmp_path):
+    plain = barenet("evaluate", tmp_path / "missing.npz")
+    assert_one_line_error(plain, "missing.npz")
+    for args in (["--debug", "evaluate"], ["evaluate", "--debug"]):
+        proc = barenet(*args, tmp_path / "missing.npz")
+        assert proc.returncode != 0
+        assert "Traceback" in proc.stderr and "missing.npz" in proc.stderr
+
+
+def test_a_bug_shows_its_traceback():
+    # A command that fails with an exception no user could cause (a real bug, planted here).
+    code = (
+        "import barenet.app.commands.train as t; from barenet.app.cli import main\n"
+        "def broken(args):\n"
+        "    return 1 / 0\n"
+        "t.run_recipes = broken; main(['recipes'])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "ZeroDivisionError" in proc.stderr

@@ -85,6 +85,9 @@ def test_changing_the_optimizer_keeps_what_applies_and_says_what_it_dropped():
     ch3 = Recipe.find("nielsen-ch3")
     adam = apply_overrides(ch3, {"optimizer.name": "adam"})
     assert adam.data["optimizer"] == {"name": "adam", "lr": 0.1, "weight_decay": 0.0001}
+    assert " adam lr=0.1 " in adam.summary_line()
+    bare = Recipe.from_dict({"model": {"sizes": [4, 2]}, "optimizer": {"name": "sgd"}})
+    assert " sgd lr=0.1 " in bare.summary_line()  # the optimizer's default, never None
     momentum = apply_overrides(ch3, {"optimizer.momentum": 0.9})
     rms = apply_overrides(momentum, {"optimizer.name": "rmsprop"})
     assert rms.data["optimizer"] == {"name": "rmsprop", "lr": 0.1, "weight_decay": 0.0001}

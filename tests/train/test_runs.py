@@ -181,3 +181,20 @@ def test_dir_barenet_shows_the_public_api():
     names = dir(barenet)
     assert {"Model", "load", "load_mnist", "Network", "BarenetError"} <= set(names)
     assert "Any" not in names and "TYPE_CHECKING" not in names
+
+
+def test_a_test_set_used_for_validation_is_called_a_test_set(tmp_path, folder):
+    import io
+
+    from barenet.app.plots import curve_labels
+
+    recipe = tiny(epochs=1)
+    recipe.data["train"]["validate_on"] = "test"
+    out = io.StringIO()
+    result = run_training(recipe, tmp_path / "run", data_path=folder, stream=out)
+    assert "test_acc" in out.getvalue() and "val_acc" not in out.getvalue()
+    labels = curve_labels(result.history.records, "test")
+    assert labels["val_accuracy"] == "accuracy (test set)"
+    assert labels["loss"] == "loss (train, end of epoch)"
+    old = [{k: v for k, v in r.items() if k != "batch_loss"} for r in result.history.records]
+    assert curve_labels(old)["loss"] == "loss (train, running mean)"

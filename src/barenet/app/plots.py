@@ -38,21 +38,30 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
+def curve_labels(records: list[dict[str, Any]], val_name: str = "validation") -> dict[str, str]:
+    """The legend of each curve. The training curves are measured clean at each epoch's end
+    (no dropout or augmentation, like the validation curves); records without ``batch_loss``
+    come from an older run whose training loss was the running mean of the epoch's batches,
+    and say so. ``val_name`` is what ``val_*`` measured ("validation" or "test")."""
+    clean = all("batch_loss" in r for r in records)
+    return {
+        "loss": "loss (train, end of epoch)" if clean else "loss (train, running mean)",
+        "accuracy": "accuracy (train, end of epoch)",
+        "val_loss": f"loss ({val_name} set)",
+        "val_accuracy": f"accuracy ({val_name} set)",
+    }
+
+
 def plot_curves(
     records: list[dict[str, Any]], path: Path, title: str = "", val_name: str = "validation"
 ) -> Path:
-    """Loss and accuracy per epoch. The training curves are measured clean at each epoch's
-    end (no dropout or augmentation, like the validation curves); a record without
-    ``batch_loss`` comes from an older run whose training loss was the running mean of the
-    epoch's batches, and is labelled so. ``val_name`` names what ``val_*`` measured
-    ("validation" or "test")."""
+    """Loss and accuracy per epoch, labelled by ``curve_labels``."""
     plt = _pyplot()
     epochs = [r["epoch"] for r in records]
-    clean = all("batch_loss" in r for r in records)
+    labels = curve_labels(records, val_name)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, key, label in ((axes[0], "loss", "loss"), (axes[1], "accuracy", "accuracy")):
-        train = "train, end of epoch" if clean or key == "accuracy" else "train, running mean"
-        ax.plot(epochs, [r[key] for r in records], "o-", ms=3, label=f"{label} ({train})")
+        ax.plot(epochs, [r[key] for r in records], "o-", ms=3, label=labels[key])
         val = [r.get(f"val_{key}") for r in records]
         if any(v is not None for v in val):
             ax.plot(
@@ -60,7 +69,7 @@ def plot_curves(
                 [np.nan if v is None else v for v in val],
                 "o-",
                 ms=3,
-                label=f"{label} ({val_name} set)",
+                label=labels[f"val_{key}"],
             )
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)

@@ -167,9 +167,14 @@ class LearningRateScheduler(Callback):
 
 
 class ProgressBar(Callback):
-    """A live bar on a terminal; one line per epoch otherwise (readable CI logs)."""
+    """A live bar on a terminal; one line per epoch otherwise (readable CI logs). The epoch
+    line names the validation metrics ``val_`` or, when they measure the test set
+    (``validation="test"``), ``test_``."""
 
-    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, live: bool | None = None, validation: str = "val"
+    ) -> None:
+        self.prefix = "test" if validation == "test" else "val"
         self.stream = stream or sys.stdout
         self.live = self.stream.isatty() if live is None else live
         self._last_draw = 0.0
@@ -199,7 +204,10 @@ class ProgressBar(Callback):
             f"acc {logs['accuracy']:.4f}",
         ]
         if logs.get("val_loss") is not None:
-            parts += [f"val_loss {logs['val_loss']:.4f}", f"val_acc {logs['val_accuracy']:.4f}"]
+            parts += [
+                f"{self.prefix}_loss {logs['val_loss']:.4f}",
+                f"{self.prefix}_acc {logs['val_accuracy']:.4f}",
+            ]
         parts += [f"lr {logs['lr']:.3g}", f"{logs['seconds']:.1f}s"]
         prefix = "\r\033[K" if self.live else ""
         self.stream.write(prefix + "  ".join(parts) + "\n")

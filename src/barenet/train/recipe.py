@@ -34,9 +34,10 @@ import tomli_w
 
 from barenet.errors import BarenetError
 from barenet.nn import Optimizer, get_optimizer, get_schedule
+from barenet.nn.optim import OPTIMIZERS
 
 from .model import Model
-from .schema import validate
+from .schema import constructor_args, validate
 
 _DEFAULT_TRAIN = {
     "epochs": 10,
@@ -173,6 +174,7 @@ class Recipe:
         m = self.data["model"]
         sizes = m.get("sizes") or [m["layers"][0]["in"], *(x["out"] for x in m["layers"])]
         opt = self.data["optimizer"]
+        lr = opt.get("lr", constructor_args(OPTIMIZERS.lookup(opt["name"]))["lr"])
         t = self.train
         floor, published = self.expected.get("test_accuracy"), self.expected.get("published")
         bar = (
@@ -183,6 +185,6 @@ class Recipe:
             else ""
         )
         return (
-            f"{'-'.join(map(str, sizes))} {t['loss']} {opt['name']} lr={opt.get('lr')} "
+            f"{'-'.join(map(str, sizes))} {t['loss']} {opt['name']} lr={lr:g} "
             f"batch={t['batch_size']} epochs={t['epochs']}{bar}"
         )

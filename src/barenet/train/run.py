@@ -147,6 +147,7 @@ def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None)
         early_stopping=t.get("early_stopping"),
         callbacks=[ModelCheckpoint(run_dir / "checkpoints" / "last.npz"), MetricsLogger(run_dir)],
         stream=stream,
+        validation=t["validate_on"],
         recipe=recipe.data,
     )
 
@@ -244,13 +245,15 @@ def _run(
     fresh = not run_dir.exists() or not any(run_dir.iterdir())
     try:
         # What can fail on the user's input (the data, the recipe) fails before a file is written.
+        source = "cache" if data_path is None else str(Path(data_path).expanduser().resolve())
         if resume:
             data, note = load_run_data(recipe.data["data"], data_path)
             if note and stream is not None:
                 print(f"note: {note}", file=stream)
+            if data_path is None:
+                source = recipe.data["data"].get("source", "cache")
         else:
             data = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed)
-            source = "cache" if data_path is None else str(Path(data_path).expanduser().resolve())
             recipe = Recipe(copy.deepcopy(recipe.data), notes=recipe.notes)
             recipe.data["data"].update(source=source, sha256=data.sha256)
         model = recipe.build_model()
@@ -300,8 +303,10 @@ def _run(
         data={
             "split": recipe.split,
             "seed": recipe.split_seed,
-            "source": recipe.data["data"].get("source", "cache"),
-            "sha256": recipe.data["data"].get("sha256", data.sha256),
+            # The data this model was last trained and scored on (recipe.toml keeps the
+            # data the run started with; they differ only after a --resume --data).
+            "source": source,
+            "sha256": data.sha256,
             "description": data.source,
         },
     )

@@ -61,10 +61,12 @@ def make_trainer(
     early_stopping: Mapping[str, Any] | None = None,
     callbacks: Iterable[Callback] = (),
     stream: TextIO | None = None,
+    validation: str = "validation",
     recipe: dict[str, Any] | None = None,
 ) -> Trainer:
     """A ``Trainer`` for ``model`` from plain settings (see the module doc for the callbacks).
-    ``optimizer`` is a name, a config dict, or an ``Optimizer`` over ``model.parameters()``."""
+    ``optimizer`` is a name, a config dict, or an ``Optimizer`` over ``model.parameters()``;
+    ``validation`` names what the validation data is (``"test"`` labels it a test set)."""
     opt = (
         optimizer
         if isinstance(optimizer, Optimizer)
@@ -77,7 +79,7 @@ def make_trainer(
         cbs.append(early_stopping_callback(early_stopping))
     cbs += list(callbacks)
     if stream is not None:
-        cbs.append(ProgressBar(stream))
+        cbs.append(ProgressBar(stream, validation=validation))
     if augment is not None and augment not in AUGMENTATIONS:
         raise BarenetError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
     return Trainer(
