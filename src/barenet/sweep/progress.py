@@ -11,6 +11,10 @@ import time
 from typing import Any, TextIO
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.2%}"
 
@@ -86,7 +90,7 @@ class Progress:
             self._consider(record)
             line = (
                 f"{record['name']}: {self.metric} {self._value(record)} after "
-                f"{record['epochs']} epochs, {record['seconds']:.1f} s on {record['worker']}"
+                f"{plural(record['epochs'], 'epoch')}, {record['seconds']:.1f} s on {record['worker']}"
             )
         else:
             self.failed += 1

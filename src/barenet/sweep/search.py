@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .progress import Progress
+from .progress import Progress, plural
 from .results import write_results
 from .runner import Job, Runner
 from .spec import Config, SweepSpec
@@ -136,7 +136,10 @@ def run_sweep(
             alive = list(spec.configs)
             rungs = spec.rungs
             for k, epochs in enumerate(rungs):
-                phase = f"rung {k + 1}/{len(rungs)} ({len(alive)} configurations, {epochs} epochs)"
+                phase = (
+                    f"rung {k + 1}/{len(rungs)} ({plural(len(alive), 'configuration')}, "
+                    f"{plural(epochs, 'epoch')})"
+                )
                 records = runner.run(jobs_for(spec, alive, epochs), phase=phase)
                 latest.update(records)
                 groups = _by_config(list(records.values()))
