@@ -90,7 +90,8 @@ class Progress:
             self._consider(record)
             line = (
                 f"{record['name']}: {self.metric} {self._value(record)} after "
-                f"{plural(record['epochs'], 'epoch')}, {record['seconds']:.1f} s on {record['worker']}"
+                f"{plural(record['epochs'], 'epoch')}, {record['seconds']:.1f} s "
+                f"on {record['worker']}"
             )
         else:
             self.failed += 1
