@@ -134,3 +134,13 @@ def test_the_shipped_specs_load_by_name(name):
     spec = load_spec(name)
     assert spec.name == name and spec.method == "halving"
     assert len(spec.configs) >= 9 and spec.rungs[-1] == spec.epochs
+
+
+def test_sweep_has_help_with_the_global_options(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: barenet sweep")
+    for option in ("--out", "--scheduler", "--workers", "--data", "--threads"):
+        assert option in out
