@@ -76,3 +76,19 @@ def test_halving_continues_the_best_configurations_to_the_end(
         runs / f"{spec.configs[winner].label}-seed0" / "model.npz", whole.model_path
     )
     assert "## Successive halving" in (result.out / "summary.md").read_text()
+
+
+def test_choose_compares_each_configuration_at_its_own_length():
+    from barenet.sweep.search import choose
+    from barenet.sweep.spec import Config, SweepSpec
+
+    configs = [
+        Config(i, {"train.epochs": n}, {"train": {"epochs": n}}) for i, n in enumerate((2, 3))
+    ]
+    spec = SweepSpec("s", "base", [0], configs)
+    short = {"config": 0, **record(accs=(0.5, 0.95))}
+    long = {"config": 1, **record(accs=(0.5, 0.6, 0.9))}
+    assert choose(spec, [short, long]) == 0
+    halted = {"config": 1, **record(accs=(0.5, 0.99))}  # stopped before its 3 epochs
+    assert choose(spec, [short, halted]) == 0
+    assert choose(spec, [{"config": 0, **record("failed", ())}, halted]) is None

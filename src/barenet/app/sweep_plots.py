@@ -29,10 +29,9 @@ def plot_sweep(result: SweepResult) -> list[Path]:
     rows = [r for r in config_rows(result) if r["ok"]]
     folder = result.out / "plots"
     written = []
-    full = result.spec.epochs
     for key in result.spec.swept:
         points = [
-            (r["config"].params[key], [x["val_accuracy"] * 100 for x in r["ok"]], r["epochs"])
+            (r["config"].params[key], [x["val_accuracy"] * 100 for x in r["ok"]], r["complete"])
             for r in rows
             if key in r["config"].params and all(x["val_accuracy"] is not None for x in r["ok"])
         ]
@@ -41,10 +40,9 @@ def plot_sweep(result: SweepResult) -> list[Path]:
         numeric = all(_is_number(p[0]) for p in points)
         categories = sorted({value_text(p[0]) for p in points}) if not numeric else []
         fig, ax = plt.subplots(figsize=(6, 4))
-        for value, accs, epochs in points:
+        for value, accs, done in points:
             x = value if numeric else categories.index(value_text(value))
             mean, std = mean_std(accs)
-            done = epochs >= full
             ax.errorbar(
                 x,
                 mean,

@@ -95,14 +95,19 @@ def config_rows(result: SweepResult) -> list[dict[str, Any]]:
                 "records": records,
                 "ok": ok,
                 "epochs": max((r["epochs"] for r in ok), default=0),
+                "complete": len(ok) == len(records)
+                and all(r["epochs"] >= config.epochs for r in ok),
                 "score": statistics.mean(metric) if metric else None,
             }
         )
 
     def key(row: dict[str, Any]) -> tuple[Any, ...]:
+        # Finished configurations first (halving's survivors), then by the metric.
         score = row["score"]
         missing = score is None
-        return (-row["epochs"], missing, 0.0 if missing else (-score if spec.maximize else score))
+        best_first = 0.0 if missing else (-score if spec.maximize else score)
+        stopped_at = 0 if row["complete"] else -row["epochs"]
+        return (not row["complete"], stopped_at, missing, best_first)
 
     return sorted(rows, key=key)
 

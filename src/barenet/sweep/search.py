@@ -103,10 +103,13 @@ def _by_config(records: Sequence[dict[str, Any]]) -> dict[int, list[dict[str, An
 
 def choose(spec: SweepSpec, records: Sequence[dict[str, Any]]) -> int | None:
     """The configuration with the best mean validation metric over its seeds, among those
-    trained for the full length with every seed. The test set plays no part."""
+    trained to their full length with every seed (under halving: the survivors). The test
+    set plays no part."""
+    groups = _by_config(records)
     scores = {
-        config: score_at(group, spec.metric, spec.epochs)
-        for config, group in _by_config(records).items()
+        c.index: score_at(groups[c.index], spec.metric, c.epochs)
+        for c in spec.configs
+        if c.index in groups
     }
     best = ranked(scores, spec.maximize)
     return best[0] if best else None
