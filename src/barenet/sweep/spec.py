@@ -195,10 +195,9 @@ def parse_spec(
         raise _fail(
             where, 'base must name a shipped recipe or a recipe file, e.g. base = "default"'
         )
-    if root is not None and (root / base).is_file():
-        base = str(root / base)
+    found = str(root / base) if root is not None and (root / base).is_file() else base
     try:
-        base_recipe = Recipe.find(base)
+        base_recipe = Recipe.find(found)
     except (ValueError, OSError) as exc:
         raise _fail(where, f"base: {exc}") from None
     seeds = data.get("seeds", [0])
