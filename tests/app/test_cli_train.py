@@ -256,7 +256,7 @@ def test_set_changes_a_run_names_it_and_records_it(tiny, tmp_path):
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "note: optimizer adam -> sgd; kept lr=0.005" in proc.stdout
+    assert "note: optimizer adam -> sgd; kept lr=0.005 (sgd's default: 0.1)" in proc.stdout
     (run,) = (tmp_path / "runs").iterdir()
     assert run.name.startswith("tiny-sgd-momentum0.9-dropout0.1-epochs1-")
     import tomllib

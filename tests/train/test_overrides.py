@@ -92,6 +92,7 @@ def test_changing_the_optimizer_keeps_what_applies_and_says_what_it_dropped():
     rms = apply_overrides(momentum, {"optimizer.name": "rmsprop"})
     assert rms.data["optimizer"] == {"name": "rmsprop", "lr": 0.1, "weight_decay": 0.0001}
     assert any("dropped momentum=0.9" in note for note in rms.notes), rms.notes
+    assert "kept lr=0.1 (rmsprop's default: 0.001)" in rms.notes[-1]
     # The new optimizer's own settings apply after the switch, in any order of the keys.
     sgd = apply_overrides(
         Recipe.find("default"), {"optimizer.momentum": 0.9, "optimizer.name": "sgd"}

@@ -155,7 +155,7 @@ def _switch(data: dict[str, Any], table: str, name: str, notes: list[str]) -> No
     if old.get("name"):
         words = [f"{table} {old['name']} -> {name}"]
         if kept:
-            words.append("kept " + ", ".join(f"{k}={_text(v)}" for k, v in kept.items()))
+            words.append("kept " + ", ".join(_kept(k, v, name, accepted) for k, v in kept.items()))
         if dropped:
             words.append(
                 "dropped "
@@ -163,6 +163,15 @@ def _switch(data: dict[str, Any], table: str, name: str, notes: list[str]) -> No
                 + f" ({name} does not take {'it' if len(dropped) == 1 else 'them'})"
             )
         notes.append("; ".join(words))
+
+
+def _kept(key: str, value: Any, name: str, defaults: dict[str, Any]) -> str:
+    """``lr=0.1 (adam's default: 0.001)``: a kept value, and for the learning rate the new
+    optimizer's own default when that differs (a rate right for SGD is rarely right for Adam)."""
+    default = defaults.get(key)
+    if key == "lr" and default != value:
+        return f"{key}={_text(value)} ({name}'s default: {_text(default)})"
+    return f"{key}={_text(value)}"
 
 
 def _follow_epochs(data: dict[str, Any], old: int, new: int, notes: list[str]) -> None:
