@@ -339,6 +339,11 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
 
     if "augment" in results:
         w(augment.markdown(results["augment"]))
+    if "sweeps" in results:
+        from . import sweeps
+
+        w("\n".join(sweeps.markdown(results["sweeps"])))
+
     w("## Start-up")
     w()
     w(f"`barenet --help`: {_fmt(results.get('startup_seconds'), '.3f')} s (median of 7 runs).")
