@@ -19,6 +19,7 @@ from typing import Any
 
 from barenet._files import atomic_write
 
+from . import augment
 from .cnn import cnn_section
 from .workloads import Workload
 
@@ -336,6 +337,13 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
         )
     w(_table(["framework", "seconds", "epochs", "reached", "test accuracy per epoch"], rows))
     w()
+
+    if "augment" in results:
+        w(augment.markdown(results["augment"]))
+    if "sweeps" in results:
+        from . import sweeps
+
+        w("\n".join(sweeps.markdown(results["sweeps"])))
 
     w("## Start-up")
     w()

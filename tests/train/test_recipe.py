@@ -5,7 +5,7 @@ from barenet.nn import SGD
 from barenet.train import Model, Recipe, list_recipes
 from barenet.train.overrides import apply_overrides
 
-SHIPPED = {"seed000", "seed001", "nielsen-ch3", "default", "best", "cnn", "cnn-best"}
+SHIPPED = {"seed000", "seed001", "nielsen-ch3", "default", "best", "fast", "cnn", "cnn-best"}
 
 
 def test_every_shipped_recipe_loads_and_builds():
@@ -88,8 +88,8 @@ def test_bad_recipe_files_are_rejected(tmp_path, text, message):
 
 
 def test_unknown_recipe_name_lists_shipped_ones():
-    with pytest.raises(ValueError, match=r"unknown recipe 'fast'.*default"):
-        Recipe.find("fast")
+    with pytest.raises(ValueError, match=r"unknown recipe 'fastest'.*default"):
+        Recipe.find("fastest")
     with pytest.raises(BarenetError, match=r"missing\.toml does not exist"):
         Recipe.find("missing.toml")
 
