@@ -29,6 +29,7 @@ from barenet.data import MNISTData, load_mnist
 from barenet.io import atomic_write
 
 from .augment import AUGMENTATIONS
+from .calibration import calibrate
 from .callbacks import (
     Callback,
     LearningRateScheduler,
@@ -202,9 +203,13 @@ def run_training(
     evaluation = model.evaluate(data.test.x, data.test.y, loss=trainer.loss)
     with atomic_write(run_dir / "evaluation.json") as f:
         f.write(json.dumps(evaluation.to_dict(), indent=1).encode())
+    # Temperature scaling on the held-out validation digits (none in seed 001's split).
+    held_out = data.validation
+    calibration = calibrate(model, held_out.x, held_out.y) if held_out is not None else None
     model.save(
         run_dir / "model.npz",
         class_names=CLASS_NAMES,
+        **({"calibration": calibration} if calibration else {}),
         preprocessing=PREPROCESSING,
         loss=trainer.loss.get_config(),
         metrics={
