@@ -251,10 +251,10 @@ def _flatten_lighting(ink: np.ndarray) -> np.ndarray:
     """``ink`` minus a smooth background surface, clipped at 0.
 
     Each block of a 6×6 grid estimates its background as its 10th percentile (right unless
-    ink covers 90 % of the block; computed on a sample of the pixels, ``np.partition``); a 3×3 median filter
-    over the grid (``ndimage.median_filter``) then replaces the estimate of a block buried in a
-    thick stroke by its neighbours'. The surface interpolates the grid bilinearly. A clean
-    image has a flat surface: it is subtracted as one number.
+    ink covers 90 % of the block; on a sample of the pixels, ``np.partition``); a 3×3 median
+    filter over the grid (``ndimage.median_filter``) then replaces the estimate of a block
+    buried in a thick stroke by its neighbours'. The surface interpolates the grid
+    bilinearly. A clean image has a flat surface: it is subtracted as one number.
     """
     h, w = ink.shape
     sample = _sample(ink)
