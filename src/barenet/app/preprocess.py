@@ -139,7 +139,7 @@ def _read(image: ImageSource, name: str, max_pixels: int) -> np.ndarray:
             ) from None
         except UnidentifiedImageError:
             raise ImageError(
-                f"{name} is not an image Pillow can read (PNG, JPEG, BMP, GIF or WebP)"
+                f"{name} is not an image Pillow can read (PNG, JPEG, TIFF, BMP, GIF, WebP, ...)"
             ) from None
     with opened:
         _check_size(opened, name, max_pixels)

@@ -21,6 +21,7 @@ event loop, so one large photo does not hold up other clients.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -48,6 +49,10 @@ from barenet.train import Model
 MAX_BODY = 20_000_000
 """Largest request body accepted by ``/api/predict``, in bytes (20 MB: a 12 MP phone JPEG is
 3–8 MB, a 50 MP one up to 20)."""
+
+OCTET_STREAM = "application/octet-stream"  # what curl -F sends for an unknown extension
+UPLOAD_TIMEOUT = 10.0
+"""Seconds an upload may take to arrive (a slow client must not hold a connection for ever)."""
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -86,8 +91,10 @@ def create_app(
     model_name: str = "model",
     max_body: int = MAX_BODY,
     max_pixels: int = MAX_PIXELS,
+    upload_timeout: float = UPLOAD_TIMEOUT,
 ) -> FastAPI:
-    """The app for ``model`` (loaded once, by the caller); ``model_name`` is shown on the page."""
+    """The app for ``model`` (loaded once, by the caller); ``model_name`` is shown on the page.
+    An upload that takes longer than ``upload_timeout`` seconds to arrive is refused (408)."""
     names = class_names(model)
     # Layers are objects with per-call state (Dropout resets its mask on every forward), so
     # predictions from the thread pool run one at a time; each takes microseconds.
@@ -127,6 +134,7 @@ def create_app(
         response_model=Prediction,
         summary="the digit in an image",
         responses={
+            408: {"model": Problem, "description": "the upload arrived too slowly"},
             413: {"model": Problem, "description": f"body over {max_body:,} bytes"},
             415: {
                 "model": Problem,
@@ -154,7 +162,13 @@ def create_app(
         },
     )
     async def predict(request: Request) -> Prediction:
-        body = await _read_image_body(request, max_body)
+        try:
+            async with asyncio.timeout(upload_timeout):
+                body = await _read_image_body(request, max_body)
+        except TimeoutError:
+            raise HTTPException(
+                408, f"the upload took longer than {upload_timeout:g} s to arrive"
+            ) from None
         try:
             reading = await run_in_threadpool(read_digit, body, max_pixels=max_pixels)
         except ImageTooLargeError as exc:
@@ -216,17 +230,19 @@ async def _form_file(request: Request, body: bytes) -> bytes:
         form = await Request(request.scope, replay).form(max_files=1, max_fields=20)
     except MultiPartException as exc:
         raise HTTPException(422, f"the multipart form cannot be read: {exc.message}") from None
-    files = [v for v in form.values() if isinstance(v, UploadFile)]
-    if not files:
-        raise HTTPException(422, "the multipart form has no file field: send the image as one")
-    upload = files[0]
-    part_type = (upload.content_type or "").split(";")[0].strip().lower()
-    if part_type and not part_type.startswith("image/") and part_type != "application/octet-stream":
-        raise HTTPException(
-            415, f"the form's file {upload.filename!r} is {part_type}, not an image type"
-        )
-    data = await upload.read()
-    await form.close()
+    try:
+        files = [v for v in form.values() if isinstance(v, UploadFile)]
+        if not files:
+            raise HTTPException(422, "the multipart form has no file field: send the image as one")
+        upload = files[0]
+        part_type = (upload.content_type or "").split(";")[0].strip().lower()
+        if part_type and not part_type.startswith("image/") and part_type != OCTET_STREAM:
+            raise HTTPException(
+                415, f"the form's file {upload.filename!r} is {part_type}, not an image type"
+            )
+        data = await upload.read()
+    finally:
+        await form.close()
     if not data:
         raise HTTPException(422, "the form's file is empty: send an image file")
     return data
