@@ -50,9 +50,6 @@ MAX_PIXELS = 50_000_000
 """Largest image accepted (width × height), against decompression bombs: a 1 MB PNG can
 decode to gigabytes. 50 megapixels holds any phone photo (8,660 × 5,773)."""
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
-"""The file types `barenet predict` picks up from a folder."""
-
 FRAME = 28
 BOX = 20
 

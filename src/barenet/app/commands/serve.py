@@ -131,8 +131,8 @@ def _raise_file_limit() -> None:
 
 
 def _listen(host: str, port: int) -> Any:
-    """A socket bound to (host, port) and listening, so a busy port is one clear error before uvicorn
-    starts, and port 0 can report the free port the system chose."""
+    """A socket bound to (host, port) and listening, so a busy port is one clear error before
+    uvicorn starts, and port 0 can report the free port the system chose."""
     import errno
     import socket
 
