@@ -62,6 +62,29 @@ def draw_number(digits: str, *, size: tuple[int, int] = (280, 280), width: int =
     return image
 
 
+def phone_photo(kind: str = "7", *, size: tuple[int, int] = (2400, 1800), seed: int = 0) -> bytes:
+    """A JPEG that looks like a phone photo of ``kind`` written on paper: lit unevenly from
+    the left, camera noise, dust specks, the dark table along the bottom edge, slight blur."""
+    import io
+
+    from PIL import ImageFilter
+
+    rng = np.random.default_rng(seed)
+    w, h = size
+    box = (w * 3 // 8, h // 5, w * 9 // 16, h * 3 // 5)
+    clean = np.asarray(draw_digit(kind, size=size, box=box, width=max(4, w // 40)))
+    light = np.linspace(1.0, 0.55, w)[None, :] * np.linspace(1.0, 0.85, h)[:, None]
+    photo = np.where(clean < 128, 0.18, 0.92) * light
+    photo = photo + rng.normal(0, 0.025, photo.shape)
+    for y, x in rng.integers([0, 0], [h - h // 15, w], size=(12, 2)):
+        photo[y : y + 3, x : x + 3] = 0.2
+    photo[h - h // 15 :] = 0.12
+    image = Image.fromarray(np.uint8(np.clip(photo, 0, 1) * 255)).convert("RGB")
+    buffer = io.BytesIO()
+    image.filter(ImageFilter.GaussianBlur(1.2)).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
 def ink_box(a: np.ndarray, level: float = 0.0) -> tuple[int, int, int, int]:
     """(top, left, height, width) of the pixels above ``level``."""
     rows = np.flatnonzero(a.max(axis=1) > level)

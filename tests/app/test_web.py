@@ -240,4 +240,3 @@ def test_a_photo_of_42_gets_the_best_guess_and_a_warning(client):
     assert data["warning"].startswith("probably not a single digit")
     assert any("more than one digit" in w for w in data["warnings"])
     assert data["digit"] == int(np.argmax(data["probabilities"]))
-
