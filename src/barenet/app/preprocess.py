@@ -185,6 +185,8 @@ def _pil_grey(image: Image.Image) -> np.ndarray:
         span = raw.max() - raw.min()
         return _shrink((raw - raw.min()) / span if span > 0 else np.zeros_like(raw))
     size = _work_size(*image.size)
+    if image.mode == "RGBA" and image.getchannel("A").getextrema() == (255, 255):
+        image = image.convert("RGB")  # an opaque canvas: no transparency to flatten
     if image.mode not in ("LA", "RGBA", "PA", "La", "RGBa") and "transparency" not in image.info:
         grey_image = image.convert("L")
         if size is not None:  # shrink before going to float: a 12 MP photo stays cheap
@@ -355,7 +357,8 @@ def _keep_digit(y: np.ndarray) -> tuple[np.ndarray, list[Blob]]:
     h, w = y.shape
     f = max(1, -(-max(h, w) // _COARSE_SIDE))
     ink = np.pad(y > 0.5, ((0, -h % f), (0, -w % f)))
-    coarse = ink.reshape(ink.shape[0] // f, f, ink.shape[1] // f, f).any(axis=(1, 3))
+    hc, wc = ink.shape[0] // f, ink.shape[1] // f
+    coarse = ink.reshape(hc, f, -1).any(axis=1).reshape(hc, wc, f).any(axis=2)  # rows, then cols
     labels, n = ndimage.label(coarse, structure=_EIGHT)
     if n == 0:
         return y, []
@@ -378,7 +381,7 @@ def _keep_digit(y: np.ndarray) -> tuple[np.ndarray, list[Blob]]:
         keep &= ~edge | near
     keep &= area >= _SPECK * area[keep].max()
     # Grow by one coarse cell so the soft edges of the strokes stay, then back to full size.
-    region = ndimage.binary_dilation(keep[labels], structure=_EIGHT)
+    region = ndimage.maximum_filter(keep[labels], size=3, mode="constant")
     full = np.repeat(np.repeat(region, f, axis=0), f, axis=1)[:h, :w]
     blobs = [Blob(*(int(v) * f for v in box[i]), area=int(area[i])) for i in np.flatnonzero(keep)]
     return y * full, blobs
