@@ -36,7 +36,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from barenet._version import __version__
-from barenet.app.answer import answer
+from barenet.app.answer import Answer, answer
 from barenet.app.preprocess import (
     MAX_PIXELS,
     ImageError,
@@ -100,9 +100,12 @@ def create_app(
     # predictions from the thread pool run one at a time; each takes microseconds.
     lock = threading.Lock()
 
-    def predict_proba(x: np.ndarray) -> np.ndarray:
+    def infer(body: bytes) -> Answer:
+        """Decode, preprocess and predict: one trip to the thread pool per request."""
+        reading = read_digit(body, max_pixels=max_pixels)
         with lock:
-            return model.predict_proba(x)[0].astype(np.float64)
+            proba = model.predict_proba(reading.image.reshape(1, -1))[0]
+        return answer(model, reading, names, proba)
 
     # FastAPIOffline: the /docs and /redoc pages load Swagger UI and ReDoc from the package,
     # not from a CDN, so they work offline like the drawing page.
@@ -170,13 +173,11 @@ def create_app(
                 408, f"the upload took longer than {upload_timeout:g} s to arrive"
             ) from None
         try:
-            reading = await run_in_threadpool(read_digit, body, max_pixels=max_pixels)
+            result = await run_in_threadpool(infer, body)
         except ImageTooLargeError as exc:
             raise HTTPException(413, str(exc)) from None
         except ImageError as exc:
             raise HTTPException(422, str(exc)) from None
-        proba = await run_in_threadpool(predict_proba, reading.image.reshape(1, -1))
-        result = answer(model, reading, names, proba)
         return Prediction(
             digit=result.digit,
             label=result.label,
