@@ -180,6 +180,18 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+def _sections() -> tuple[Any, ...]:
+    """The modules that add a section of their own: ``NAME`` (their key in the results),
+    ``targets(result)`` and ``markdown(result)``."""
+    from . import preprocess, serving
+
+    return (preprocess, serving)
+
+
+def section_targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    return [t for m in _sections() if m.NAME in results for t in m.targets(results[m.NAME])]
+
+
 def markdown(results: dict[str, Any], chart_name: str | None) -> str:
     m, s = results["machine"], results["settings"]
     cols = _columns(results)
@@ -339,6 +351,10 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
     w("## Start-up")
     w()
     w(f"`barenet --help`: {_fmt(results.get('startup_seconds'), '.3f')} s (median of 7 runs).")
+    for section in _sections():
+        if section.NAME in results:
+            w()
+            w(section.markdown(results[section.NAME]))
     return buf.getvalue()
 
 

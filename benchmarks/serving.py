@@ -141,6 +141,10 @@ def run(smoke: bool = False, workers: int | None = None) -> dict[str, Any]:
     """Serve, load, report; ``{"error": ...}`` if anything failed."""
     import barenet
 
+    try:
+        import httpx  # noqa: F401  (the load generator's client)
+    except ImportError:
+        return {"skipped": "httpx is not installed (`pip install -e '.[bench]'` adds it)"}
     workers = workers or os.cpu_count() or 1
     results: dict[str, Any] = {"workers": workers, "cores": os.cpu_count(), "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -203,6 +207,8 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
 
 def markdown(result: dict[str, Any]) -> str:
     lines = ["## Serving under load (issue 13)", ""]
+    if "skipped" in result:
+        return "\n".join([*lines, f"**skipped**: {result['skipped']}", ""])
     if "error" in result:
         lines += [f"**failed**: {result['error']}", ""]
     lines += [
@@ -247,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     result = run(args.smoke, args.workers)
     print(markdown(result))
-    failed = "error" in result or any(r["errors"] for r in result["runs"])
+    failed = "error" in result or any(r["errors"] for r in result.get("runs", []))
     return 1 if failed else 0
 
 
