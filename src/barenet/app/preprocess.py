@@ -471,15 +471,15 @@ def _shape_warnings(y: np.ndarray, blobs: list[Blob]) -> list[str]:
                 right_edge, width = b.right, b.width
         if side_by_side > 1:
             out.append(
-                f"more than one digit: {side_by_side} separate marks of digit size side by side"
+                f"more than one digit ({side_by_side} separate digit-sized marks side by side)"
             )
     rows, cols = _bbox(y, 0.5)
     h, w = rows.stop - rows.start, cols.stop - cols.start
     pixels = int((y > 0.5).sum())
     if max(h, w) < _MIN_SPAN or pixels < _MIN_INK:
-        out.append(f"too little ink: the mark is {w}×{h} pixels ({pixels} of ink)")
+        out.append(f"too little ink (a {w}×{h} pixel mark, {pixels} pixels of ink)")
     elif w > _MAX_ASPECT * h:
-        out.append(f"not a digit's shape: {w / h:.1f} times as wide as it is tall")
+        out.append(f"no digit has this shape ({w / h:.1f} times as wide as it is tall)")
     return out
 
 
