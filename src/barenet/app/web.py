@@ -15,23 +15,23 @@ form), read as a stream: more than ``max_body`` bytes (20 MB by default: any pho
 refused with 413 (by ``Content-Length`` before reading, and by counting while reading, for a
 client that sends none or lies), a content type that is neither with 415, and an image that
 cannot be decoded or holds no digit with 422. Every refusal is a JSON ``{"detail": "..."}``;
-the server goes on serving. Decoding and prediction run in the thread pool, never on the
-event loop, so one large photo does not hold up other clients.
+the server goes on serving. Decoding and prediction run in a worker thread, one image at a
+time, never on the event loop, which goes on accepting and reading other requests.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 import numpy as np
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
@@ -96,16 +96,16 @@ def create_app(
     """The app for ``model`` (loaded once, by the caller); ``model_name`` is shown on the page.
     An upload that takes longer than ``upload_timeout`` seconds to arrive is refused (408)."""
     names = class_names(model)
-    # Layers are objects with per-call state (Dropout resets its mask on every forward), so
-    # predictions from the thread pool run one at a time; each takes microseconds.
-    lock = threading.Lock()
+    # One image at a time per worker process, in a thread (never on the event loop), the
+    # others waiting their turn in order: the work is CPU-bound and `serve` runs one worker
+    # per core, so more threads would only interleave and delay every answer alike. It is
+    # also what the network needs: its layers keep per-call state (Dropout's mask).
+    one_at_a_time = anyio.CapacityLimiter(1)
 
     def infer(body: bytes) -> Answer:
         """Decode, preprocess and predict: one trip to the thread pool per request."""
         reading = read_digit(body, max_pixels=max_pixels)
-        with lock:
-            proba = model.predict_proba(reading.image.reshape(1, -1))[0]
-        return answer(model, reading, names, proba)
+        return answer(model, reading, names)
 
     # FastAPIOffline: the /docs and /redoc pages load Swagger UI and ReDoc from the package,
     # not from a CDN, so they work offline like the drawing page.
@@ -173,7 +173,7 @@ def create_app(
                 408, f"the upload took longer than {upload_timeout:g} s to arrive"
             ) from None
         try:
-            result = await run_in_threadpool(infer, body)
+            result = await anyio.to_thread.run_sync(infer, body, limiter=one_at_a_time)
         except ImageTooLargeError as exc:
             raise HTTPException(413, str(exc)) from None
         except ImageError as exc:
