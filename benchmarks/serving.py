@@ -76,10 +76,10 @@ async def _load(url: str, kind: str, clients: int, seconds: float) -> dict[str, 
                     errors.append(f"{type(exc).__name__}: {exc}")
                 latencies.append(time.perf_counter() - start)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         deadline = started + seconds
         await asyncio.gather(*(one_client() for _ in range(clients)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     ms = np.array(latencies) * 1e3
     return {
         "kind": kind,
@@ -92,6 +92,7 @@ async def _load(url: str, kind: str, clients: int, seconds: float) -> dict[str, 
         "p50_ms": float(np.percentile(ms, 50)) if len(ms) else None,
         "p99_ms": float(np.percentile(ms, 99)) if len(ms) else None,
         "payload_bytes": len(body),
+        "client_cpu_ms_per_request": 1e3 * cpu / max(1, len(latencies)),
     }
 
 
@@ -119,6 +120,22 @@ def _serve(model: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
         process.kill()
         raise RuntimeError(f"barenet serve printed no URL: {first!r}")
     return process, found.group(0)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by process ``pid`` and its children (the
+    workers), from /proc; None where there is no /proc."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            found = True
+    return total / tick if found else None
 
 
 def _wait_ready(url: str, workers: int, timeout: float = 120.0) -> None:
@@ -164,13 +181,18 @@ def run(smoke: bool = False, workers: int | None = None) -> dict[str, Any]:
                 cmd = [sys.executable, "-m", "benchmarks.serving", "--load", url, "--kind", kind]
                 cmd += ["--clients", str(clients), "--seconds", str(seconds)]
                 print(f"[bench] serving {kind}: {clients} clients × {seconds:g} s", flush=True)
+                server_cpu = _cpu_seconds(process.pid)
                 proc = subprocess.run(
                     cmd, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120
                 )
                 if proc.returncode != 0:
                     tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
                     return {**results, "error": f"load generator: {tail[0]}"}
-                results["runs"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                run = json.loads(proc.stdout.strip().splitlines()[-1])
+                after = _cpu_seconds(process.pid)
+                if server_cpu is not None and after is not None and run["requests"]:
+                    run["server_cpu_ms_per_request"] = 1e3 * (after - server_cpu) / run["requests"]
+                results["runs"].append(run)
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             return {**results, "error": str(exc)}
         finally:
@@ -218,8 +240,14 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result.get('cores')} cores. Each client posts an image, waits for the answer, "
         "posts the next.",
         "",
-        "| load | clients × seconds | requests | errors | requests/s | p50 | p99 | verdict |",
-        "|---|---|---|---|---|---|---|---|",
+        "The last two columns are the CPU time the server's workers and the load generator "
+        "spent per request: unlike wall-clock figures they do not grow while other processes "
+        "hold the cores, so 1000 × cores / (server + client CPU ms) estimates the requests per "
+        "second this machine would serve with nothing else running.",
+        "",
+        "| load | clients × seconds | requests | errors | requests/s | p50 | p99 | verdict "
+        "| server CPU per request | load generator CPU per request |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     runs = {r["kind"]: r for r in result.get("runs", [])}
     for (_, _, met), kind in zip(targets(result), TARGETS, strict=True):
@@ -231,12 +259,17 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {LABELS[kind]} ({r['payload_bytes'] / 1e3:,.0f} KB) | {r['clients']} × "
             f"{r['seconds']:g} s | {r['requests']:,} | {r['errors']} | "
             f"{r['requests_per_second']:.0f} | {r['p50_ms']:.0f} ms | {r['p99_ms']:.0f} ms | "
-            f"{verdict} |"
+            f"{verdict} | {_ms(r.get('server_cpu_ms_per_request'))} | "
+            f"{_ms(r.get('client_cpu_ms_per_request'))} |"
         )
     for r in result.get("runs", []):
         for error in r.get("first_errors", []):
             lines.append(f"- error ({r['kind']}): `{error}`")
     return "\n".join([*lines, ""])
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
