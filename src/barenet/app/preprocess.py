@@ -42,6 +42,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
 from barenet._files import existing_file
+from barenet.errors import BarenetError
 
 if TYPE_CHECKING:
     from barenet.train import Model
@@ -72,7 +73,7 @@ _STROKE = 0.1
 ImageSource = str | os.PathLike[str] | bytes | Image.Image | np.ndarray
 
 
-class ImageError(ValueError):
+class ImageError(BarenetError):
     """An image that cannot be turned into a digit: unreadable, too large or blank."""
 
 
@@ -513,7 +514,7 @@ def load_digit_model(path: str | os.PathLike[str]) -> Model:
 
     model = load(path)
     if model.in_features != FRAME * FRAME:
-        raise ValueError(
+        raise BarenetError(
             f"model {path} takes {model.in_features} inputs, not the {FRAME}×{FRAME} = "
             f"{FRAME * FRAME} pixels of an MNIST image"
         )

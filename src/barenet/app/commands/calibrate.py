@@ -32,13 +32,14 @@ def run_calibrate(args: argparse.Namespace) -> int:
     import json
 
     from barenet.data import load_mnist
+    from barenet.errors import BarenetError
     from barenet.train import Recipe, load
     from barenet.train.calibration import calibrate
 
     model = load(args.model)
     recipe = model.metadata.get("recipe")
     if not recipe:
-        raise ValueError(
+        raise BarenetError(
             f"{args.model} has no recipe in its metadata, so which digits it trained on is "
             "unknown; calibrate models written by `barenet train`"
         )
@@ -46,7 +47,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     split = trained_on.split
     data = load_mnist(args.data, split=split, seed=trained_on.split_seed)
     if data.validation is None:
-        raise ValueError(
+        raise BarenetError(
             f"{args.model} was trained on the {split!r} split, which holds no validation "
             "digits: calibrating on its test digits would make the test score optimistic"
         )
