@@ -193,6 +193,13 @@ def test_an_upload_that_trickles_in_too_slowly_gets_408(server):
                 answer = sock.recv(65536)
                 break
             sock.sendall(body[k : k + 1])
+        # The head and the body of the answer may come in separate packets.
+        sock.settimeout(30)
+        while b"}" not in answer:
+            more = sock.recv(65536)
+            if not more:
+                break
+            answer += more
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"took longer than 2 s" in answer
     assert_served(url)
