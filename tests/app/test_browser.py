@@ -3,6 +3,8 @@ driven by Playwright, digits drawn with mouse events on the page's canvas."""
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import queue
 import re
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ._drawing import phone_photo
+from ._drawing import draw_digit, phone_photo
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -151,6 +153,26 @@ def test_upload_a_phone_photo_through_the_file_input(server, tmp_path):
             )
             assert pad_ink > 100
             page.screenshot(path=str(tmp_path / "photo.png"), full_page=True)
+
+            # Drag and drop: a PNG of a "0" dropped on the pad is read like a chosen file.
+            buffer = io.BytesIO()
+            draw_digit("0").save(buffer, "PNG")
+            page.evaluate(
+                """([b64, name]) => {
+                    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                    const transfer = new DataTransfer();
+                    transfer.items.add(new File([bytes], name, { type: "image/png" }));
+                    const drop = document.querySelector('#drop');
+                    for (const type of ["dragenter", "dragover", "drop"]) {
+                        drop.dispatchEvent(new DragEvent(type, {
+                            dataTransfer: transfer, bubbles: true, cancelable: true,
+                        }));
+                    }
+                }""",
+                [base64.b64encode(buffer.getvalue()).decode(), "zero.png"],
+            )
+            dropped = shown(page, after=seen["shown"])
+            assert dropped["digit"] == dropped["top"] == "0"
             assert problems == []
         finally:
             browser.close()
