@@ -1,0 +1,97 @@
+"""MkDocs hooks for barenet's site (named in mkdocs.yml; not a page: excluded from docs/).
+
+1. MathJax from the ``django-static-mathjax`` package (the ``docs`` extra), copied into the
+   site at build time, so equations render with no CDN: the site works offline.
+2. The tutorials are rendered by mkdocs-jupyter, whose template adds MathJax 2 from a CDN
+   and a loader of mermaid diagrams from a CDN to every notebook page: both are removed
+   (the site's own MathJax typesets the notebooks' Markdown cells; no tutorial draws mermaid).
+3. The pages in docs/ are plain Markdown that also reads well on a repository browser, so
+   some link to files outside docs/. On the site, a link to a source file
+   (``../src/barenet/data/splits.py``) becomes a link to that module's API reference, and a
+   link to a Markdown file outside docs/ that the site mirrors (``MIRRORED``) points at the
+   mirrored page. Any other link leaving docs/ is left alone, and strict mode fails on it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# MathJax 3's TeX-to-HTML component with every TeX extension built in (so it never fetches
+# one), and the web fonts it loads relative to its own URL.
+MATHJAX_DIR = "assets/mathjax"
+MATHJAX_SCRIPT = "tex-chtml-full.js"
+MATHJAX_FONTS = "output/chtml/fonts/woff-v2"
+
+# Files outside docs/ that the site carries as pages, with the images they show, at the
+# same path relative to the site root as relative to the repository root.
+MIRRORED = ("benchmarks/results.md", "benchmarks/results.png")
+
+# The blocks of mkdocs-jupyter's notebook template that fetch from a CDN.
+NOTEBOOK_CDN = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->"
+    r"|<script type=\"module\">(?:(?!</script>).)*?jp-Mermaid.*?</script>",
+    re.S,
+)
+LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
+
+
+def _mathjax_root() -> Path:
+    return Path(str(resources.files("mathjax"))) / "static" / "mathjax" / "es5"
+
+
+def on_files(files: Files, config: Any) -> Files:
+    root = _mathjax_root()
+    sources = [root / MATHJAX_SCRIPT, *sorted((root / MATHJAX_FONTS).glob("*.woff"))]
+    for source in sources:
+        uri = f"{MATHJAX_DIR}/{source.relative_to(root).as_posix()}"
+        files.append(File.generated(config, uri, abs_src_path=str(source)))
+    for rel in MIRRORED:
+        files.append(File.generated(config, rel, abs_src_path=str(ROOT / rel)))
+    return files
+
+
+def _site_link(target: str, page_dir: Path, page_uri: str) -> str | None:
+    """The site's link for ``target`` (relative to the page) if it leaves docs/, else None."""
+    if "://" in target or target.startswith(("mailto:", "/")):
+        return None
+    path = (page_dir / target).resolve()
+    docs = ROOT / "docs"
+    if path.is_relative_to(docs) or not path.is_relative_to(ROOT):
+        return None
+    rel = path.relative_to(ROOT).as_posix()
+    if rel.startswith("src/barenet/") and rel.endswith(".py"):
+        module = rel.removeprefix("src/").removesuffix(".py").removesuffix("/__init__")
+        return f"[{module.replace('/', '.')}]"
+    if rel in MIRRORED:
+        return "(" + os.path.relpath(rel, os.path.dirname(page_uri) or ".") + ")"
+    return None
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    if page.file.abs_src_path is None:
+        return markdown
+    page_dir = Path(page.file.abs_src_path).parent
+
+    def replace(match: re.Match[str]) -> str:
+        link = _site_link(match.group(1), page_dir, page.file.src_uri)
+        if link is None:
+            return match.group(0)
+        if link.startswith("["):  # an autorefs link to the module's reference: [text][id]
+            return "]" + link
+        return "]" + link[:-1] + (match.group(2) or "") + ")"
+
+    return LINK.sub(replace, markdown)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    if page.file.src_uri.endswith(".ipynb"):
+        return NOTEBOOK_CDN.sub("", html)
+    return html
