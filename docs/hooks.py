@@ -1,11 +1,14 @@
 """MkDocs hooks for barenet's site (named in mkdocs.yml; not a page: excluded from docs/).
 
-1. MathJax from the ``django-static-mathjax`` package (the ``docs`` extra), copied into the
+1. The tutorials' kernels talk to the build over local IPC sockets, not TCP: the
+   nbconvert configuration in docs/_jupyter/ (found through ``JUPYTER_CONFIG_PATH``) says so,
+   which also keeps the kernel's warning about unencrypted TCP out of the build's output.
+2. MathJax from the ``django-static-mathjax`` package (the ``docs`` extra), copied into the
    site at build time, so equations render with no CDN: the site works offline.
-2. The tutorials are rendered by mkdocs-jupyter, whose template adds MathJax 2 from a CDN
+3. The tutorials are rendered by mkdocs-jupyter, whose template adds MathJax 2 from a CDN
    and a loader of mermaid diagrams from a CDN to every notebook page: both are removed
    (the site's own MathJax typesets the notebooks' Markdown cells; no tutorial draws mermaid).
-3. The pages in docs/ are plain Markdown that also reads well on a repository browser, so
+4. The pages in docs/ are plain Markdown that also reads well on a repository browser, so
    some link to files outside docs/. On the site, a link to a source file
    (``../src/barenet/data/splits.py``) becomes a link to that module's API reference, and a
    link to a Markdown file outside docs/ that the site mirrors (``MIRRORED``) points at the
@@ -41,6 +44,12 @@ NOTEBOOK_CDN = re.compile(
     re.S,
 )
 LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
+
+
+def on_config(config: Any) -> Any:
+    paths = [str(ROOT / "docs" / "_jupyter"), os.environ.get("JUPYTER_CONFIG_PATH", "")]
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in paths if p)
+    return config
 
 
 def _mathjax_root() -> Path:
