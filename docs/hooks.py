@@ -1,8 +1,9 @@
 """MkDocs hooks for barenet's site (named in mkdocs.yml; not a page: excluded from docs/).
 
-1. The tutorials' kernels talk to the build over local IPC sockets, not TCP: the
-   nbconvert configuration in docs/_jupyter/ (found through ``JUPYTER_CONFIG_PATH``) says so,
-   which also keeps the kernel's warning about unencrypted TCP out of the build's output.
+1. The tutorials' kernels talk to the build over IPC sockets in a private temporary folder,
+   not over TCP: an nbconvert configuration written there (found through
+   ``JUPYTER_CONFIG_PATH``) says so, which also keeps the kernel's warning about unencrypted
+   TCP out of the build's output. The folder is removed when the build ends.
 2. MathJax from the ``django-static-mathjax`` package (the ``docs`` extra), copied into the
    site at build time, so equations render with no CDN: the site works offline.
 3. The tutorials are rendered by mkdocs-jupyter, whose template adds MathJax 2 from a CDN
@@ -17,8 +18,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,10 +50,23 @@ NOTEBOOK_CDN = re.compile(
 LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
 
 
+_KERNEL_DIR: Path | None = None
+
+
 def on_config(config: Any) -> Any:
-    paths = [str(ROOT / "docs" / "_jupyter"), os.environ.get("JUPYTER_CONFIG_PATH", "")]
+    global _KERNEL_DIR
+    on_shutdown()  # `mkdocs serve` configures again for each rebuild
+    _KERNEL_DIR = Path(tempfile.mkdtemp(prefix="barenet-docs-"))
+    settings = {"KernelManager": {"transport": "ipc", "ip": str(_KERNEL_DIR / "kernel")}}
+    (_KERNEL_DIR / "jupyter_nbconvert_config.json").write_text(json.dumps(settings))
+    paths = [str(_KERNEL_DIR), os.environ.get("JUPYTER_CONFIG_PATH", "")]
     os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in paths if p)
     return config
+
+
+def on_shutdown() -> None:
+    if _KERNEL_DIR is not None:
+        shutil.rmtree(_KERNEL_DIR, ignore_errors=True)
 
 
 def _mathjax_root() -> Path:
