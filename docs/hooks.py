@@ -14,12 +14,20 @@
    (``../src/barenet/data/splits.py``) becomes a link to that module's API reference, and a
    link to a Markdown file outside docs/ that the site mirrors (``MIRRORED``) points at the
    mirrored page. Any other link leaving docs/ is left alone, and strict mode fails on it.
+5. New pages slot in: a page that mkdocs.yml's nav does not list is added at the end of its
+   section (``SECTIONS``: a guide docs/<topic>.md under Guides, a notebook under Tutorials),
+   and a module defining a public name (one in the ``__all__`` of ``barenet`` or of one of
+   its packages or modules) that no page under docs/reference/ documents gets a generated
+   reference page. Hand-written pages and nav entries take precedence; tests/docs checks
+   that every public name ends up with an entry.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import re
 import shutil
 import tempfile
@@ -47,6 +55,10 @@ NOTEBOOK_CDN = re.compile(
     r"|<script type=\"module\">(?:(?!</script>).)*?jp-Mermaid.*?</script>",
     re.S,
 )
+# The nav section that takes a page mkdocs.yml does not list, by the page's first folder.
+SECTIONS = {"": "Guides", "tutorials": "Tutorials", "reference": "API reference"}
+DIRECTIVE = re.compile(r"^:::\s*(\S+)", re.M)
+
 LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
 
 
@@ -81,7 +93,57 @@ def on_files(files: Files, config: Any) -> Files:
         files.append(File.generated(config, uri, abs_src_path=str(source)))
     for rel in MIRRORED:
         files.append(File.generated(config, rel, abs_src_path=str(ROOT / rel)))
+    for target in _undocumented():
+        content = f"# {target}\n\n::: {target}\n"
+        files.append(File.generated(config, f"reference/{target}.md", content=content))
+    listed = set(_listed(config.nav))
+    for file in files.documentation_pages():
+        if file.src_uri not in listed and file.inclusion.is_in_nav():
+            folder = file.src_uri.split("/")[0] if "/" in file.src_uri else ""
+            _section(config.nav, SECTIONS.get(folder, "Guides")).append(file.src_uri)
     return files
+
+
+def _listed(nav: Any) -> list[str]:
+    if isinstance(nav, str):
+        return [nav]
+    items = nav.values() if isinstance(nav, dict) else nav
+    return [uri for item in items for uri in _listed(item)]
+
+
+def _section(nav: list[Any], title: str) -> list[Any]:
+    for item in nav:
+        if isinstance(item, dict) and isinstance(item.get(title), list):
+            return item[title]
+    raise ValueError(f"mkdocs.yml's nav has no section {title!r}")
+
+
+def _undocumented() -> list[str]:
+    """What to generate reference pages for: the module (or, in a private module, the object)
+    defining each public name that no ``:::`` directive under docs/reference/ covers."""
+    import barenet
+
+    documented = {
+        ident
+        for page in (ROOT / "docs" / "reference").rglob("*.md")
+        for ident in DIRECTIVE.findall(page.read_text())
+    }
+    modules = [barenet]
+    for info in pkgutil.iter_modules(barenet.__path__):
+        if not info.name.startswith("_"):
+            modules.append(importlib.import_module(f"barenet.{info.name}"))
+    targets = set()
+    for module in modules:
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            home, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+            if not (home and qualname and home.startswith("barenet")):
+                continue  # a constant: documented with the module that defines it
+            if home in documented or f"{home}.{qualname}" in documented:
+                continue
+            private = any(part.startswith("_") for part in home.split("."))
+            targets.add(f"{home}.{qualname}" if private else home)
+    return sorted(targets)
 
 
 def _site_link(target: str, page_dir: Path, page_uri: str) -> str | None:
