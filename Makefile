@@ -53,14 +53,15 @@ bench: $(VENV)/.stamp-base
 bench-smoke: $(VENV)/.stamp-base
 	$(BIN)/python -m benchmarks.run --smoke
 
-# The documentation site (mkdocs.yml) in site/: strict, so a broken link, a missing page or an
-# unknown API name fails; the tutorials in docs/tutorials/ are executed on real MNIST (a few
-# minutes on 2 cores). docs-serve rebuilds on every change at http://127.0.0.1:8000.
+# The documentation site (mkdocs.yml) in site/: strict, so a broken link, a nav entry without a
+# page or an unknown API name fails; the tutorials in docs/tutorials/ run on real MNIST (a few
+# minutes on 2 cores). docs-serve rebuilds on every change at http://127.0.0.1:8000, re-running
+# only the notebooks that changed. (NO_MKDOCS_2_WARNING: Material's banner about its successor.)
 docs: $(VENV)/.stamp-docs
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 docs-serve: $(VENV)/.stamp-docs
-	BARENET_DOCS_CACHE=true $(BIN)/mkdocs serve --strict
+	NO_MKDOCS_2_WARNING=1 BARENET_DOCS_CACHE=true $(BIN)/mkdocs serve --strict
 
 clean:
-	rm -rf $(VENV) build dist site src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist site .cache src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
