@@ -182,19 +182,15 @@ class Sequential:
         return cls([layer_from_config(c, dtype=dtype, rng=rng) for c in config["layers"]], rng=rng)
 
     def get_config(self) -> dict[str, Any]:
-        """``{"dtype": ..., "layers": [each layer's config]}``: what ``from_config`` rebuilds
-        the network from."""
         return {"dtype": str(self.dtype), "layers": [layer.get_config() for layer in self.layers]}
 
     # ---------------------------------------------------------------- forward / backward
     @property
     def in_features(self) -> int:
-        """The width of an input row: the first Dense layer's ``in_features``."""
         return self._dense()[0].in_features
 
     @property
     def out_features(self) -> int:
-        """The width of an output row: the last Dense layer's ``out_features``."""
         return self._dense()[-1].out_features
 
     def _dense(self) -> list[Dense]:
@@ -297,7 +293,6 @@ class Sequential:
 
     # ---------------------------------------------------------------- parameters
     def parameters(self) -> list[Parameter]:
-        """Every trainable ``Parameter``, layer by layer (W then b of each Dense layer)."""
         return [p for layer in self.layers for p in layer.parameters()]
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
@@ -308,7 +303,6 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
-        """The number of trainable values (weights and biases)."""
         return sum(p.size for p in self.parameters())
 
     def state_dict(self) -> dict[str, Array]:

@@ -68,24 +68,16 @@ def recipe_dir() -> Path:
 
 
 def list_recipes() -> list[Recipe]:
-    """Every recipe shipped with barenet (``recipes/*.toml``), sorted by file name."""
     return [Recipe.from_file(p) for p in sorted(recipe_dir().glob("*.toml"))]
 
 
 @dataclass
 class Recipe:
-    """A validated recipe: ``data`` holds its tables (``data``, ``model``, ``train``,
-    ``optimizer``, ``schedule``, ``expected``), the defaults of ``train``, ``data`` and
-    ``optimizer`` filled in."""
-
     data: dict[str, Any]
 
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "recipe") -> Recipe:
-        """A recipe from parsed TOML, validated (unknown tables or keys are errors), with the
-        defaults of ``train``, ``data`` and ``optimizer`` filled in; ``source`` names it in
-        error messages."""
         unknown = sorted(set(data) - _TOP)
         if unknown:
             raise ValueError(f"{source}: unknown keys {unknown}; allowed: {sorted(_TOP)}")
@@ -116,7 +108,6 @@ class Recipe:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Recipe:
-        """The recipe in the TOML file at ``path``, validated as ``from_dict`` does."""
         path = Path(path)
         try:
             with path.open("rb") as f:
@@ -168,7 +159,6 @@ class Recipe:
         return dict(self.data.get("expected", {}))
 
     def to_toml(self) -> str:
-        """The resolved recipe as TOML (what a run directory's ``recipe.toml`` holds)."""
         return tomli_w.dumps(self.data)
 
     # ------------------------------------------------------------------ overrides
@@ -235,7 +225,6 @@ class Recipe:
 
     # ------------------------------------------------------------------ building
     def build_model(self) -> Model:
-        """A new ``Model`` of the recipe's architecture, initialised from seed ``train.seed``."""
         m = self.data["model"]
         options: dict[str, Any] = {
             "dtype": m.get("dtype", "float32"),
@@ -256,11 +245,9 @@ class Recipe:
         )
 
     def build_optimizer(self, model: Model) -> Optimizer:
-        """This recipe's optimizer over ``model``'s parameters."""
         return get_optimizer(dict(self.data["optimizer"]), model.parameters())
 
     def summary_line(self) -> str:
-        """One line for the console: network, loss, optimizer, batch, epochs and target."""
         m = self.data["model"]
         sizes = m.get("sizes") or [m["layers"][0]["in"], *(x["out"] for x in m["layers"])]
         opt = self.data["optimizer"]

@@ -78,8 +78,6 @@ class MetricsLogger(Callback):
 
 
 def write_metrics(run_dir: Path, history: History) -> None:
-    """Write ``metrics.csv`` and ``metrics.jsonl`` (one row per epoch) into ``run_dir``,
-    each atomically."""
     records = history.to_dict()["records"]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(KEYS), lineterminator="\n")
@@ -92,7 +90,6 @@ def write_metrics(run_dir: Path, history: History) -> None:
 
 
 def read_metrics(run_dir: str | Path) -> History:
-    """The ``History`` of a run directory, from its ``metrics.jsonl``."""
     path = Path(run_dir) / "metrics.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: is {run_dir} a barenet run directory?")
@@ -101,9 +98,6 @@ def read_metrics(run_dir: str | Path) -> History:
 
 @dataclass
 class RunResult:
-    """What ``run_training`` returns: the run directory, the trained model, its history and its
-    evaluation on the held-out split."""
-
     run_dir: Path
     model: Model
     history: History
@@ -112,7 +106,6 @@ class RunResult:
 
     @property
     def model_path(self) -> Path:
-        """``run_dir / "model.npz"``, the saved model."""
         return self.run_dir / "model.npz"
 
 
@@ -230,8 +223,6 @@ def run_training(
 def resume_training(
     run_dir: str | Path, *, data_path: str | Path | None = None, stream: TextIO | None = sys.stdout
 ) -> RunResult:
-    """Continue the interrupted run in ``run_dir`` from its last checkpoint, with the recipe
-    saved there: the result is bit-identical to an uninterrupted run."""
     run_dir = Path(run_dir)
     if not (run_dir / "recipe.toml").is_file():
         raise FileNotFoundError(
