@@ -19,6 +19,7 @@ from typing import Any
 
 from barenet._files import atomic_write
 
+from . import augment
 from .workloads import Workload
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -335,6 +336,13 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
         )
     w(_table(["framework", "seconds", "epochs", "reached", "test accuracy per epoch"], rows))
     w()
+
+    if "augment" in results:
+        w(augment.markdown(results["augment"]))
+    if "sweeps" in results:
+        from . import sweeps
+
+        w("\n".join(sweeps.markdown(results["sweeps"])))
 
     w("## Start-up")
     w()

@@ -29,7 +29,7 @@ import numpy as np
 
 from barenet._files import atomic_write
 
-from . import report
+from . import augment, report
 from .frameworks import OPTIONAL, RUNNERS, available
 from .report import THREAD_VARIABLES
 from .workloads import TIME_TO_ACCURACY, WORKLOADS, Workload
@@ -149,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workloads", default=None, help="comma-separated, e.g. 784-16-10/64/sgd")
     parser.add_argument("--epochs", type=int, default=None, help="timed epochs per run")
     parser.add_argument("--no-tta", action="store_true", help="skip the time-to-accuracy runs")
+    parser.add_argument("--no-sweeps", action="store_true", help="skip the sweep engine's part")
     parser.add_argument(
         "--threads",
         default="1",
@@ -249,6 +250,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             record(result, "time_to_accuracy")
             if "error" not in result:
                 print(f"{result['seconds']:.2f} s, {result['epochs']} epochs", flush=True)
+    results["augment"] = augment.run(child_env(args.threads), smoke=smoke)
+    if "error" in results["augment"]:
+        results["failures"].append(results["augment"]["error"])
+    if not args.no_sweeps:
+        from . import sweeps
+
+        torch_tta = [r for r in results["time_to_accuracy"] if r["framework"] == "torch"]
+        reached = torch_tta[0]["seconds"] if torch_tta and torch_tta[0]["reached"] else None
+        results["sweeps"] = sweeps.run(smoke=smoke, torch_seconds=reached)
     results["startup_seconds"] = startup_seconds()
     results["machine"]["load_after"] = _load()
 

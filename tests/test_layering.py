@@ -1,4 +1,4 @@
-"""The layers of the package import one way only: app → train → io, data → nn."""
+"""The layers of the package import one way only: app → sweep → train → io, data → nn."""
 
 import ast
 from pathlib import Path
@@ -16,7 +16,8 @@ ALLOWED = {
     "data": {"nn"},
     "io": {"nn"},
     "train": {"nn", "data", "io"},
-    "app": {"nn", "data", "io", "train"},
+    "sweep": {"nn", "data", "io", "train"},
+    "app": {"nn", "data", "io", "train", "sweep"},
 }
 
 
