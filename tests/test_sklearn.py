@@ -239,6 +239,15 @@ def test_grid_search_through_joblibs_dask_backend_on_a_local_cluster(wine):
 
 
 # ---------------------------------------------------------------- as good as scikit-learn's MLP
+@pytest.fixture
+def one_blas_thread():
+    """MLPClassifier on one BLAS thread too: on a busy machine many threads only wait."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def cv_accuracy(est, x, y):
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     return cross_val_score(make_pipeline(StandardScaler(), est), x, y, cv=folds).mean()
@@ -246,7 +255,7 @@ def cv_accuracy(est, x, y):
 
 @ignore_convergence
 @pytest.mark.parametrize("load", [load_wine, load_breast_cancer], ids=["wine", "breast_cancer"])
-def test_classifier_accuracy_matches_mlpclassifier(load):
+def test_classifier_accuracy_matches_mlpclassifier(load, one_blas_thread):
     x, y = load(return_X_y=True)
     # Same sizes, solver, batch size and epochs (no early stop: n_iter_no_change=max_iter).
     settings = dict(
@@ -260,7 +269,7 @@ def test_classifier_accuracy_matches_mlpclassifier(load):
 
 @ignore_convergence
 @pytest.mark.mnist
-def test_classifier_accuracy_matches_mlpclassifier_on_real_mnist(mnist):
+def test_classifier_accuracy_matches_mlpclassifier_on_real_mnist(mnist, one_blas_thread):
     x, y = mnist.train.x[:10_000], mnist.train.y[:10_000]
     settings = dict(hidden_layer_sizes=(64,), solver="adam", max_iter=8, n_iter_no_change=8)
     ours = BarenetClassifier(random_state=0, **settings).fit(x, y)
@@ -272,7 +281,7 @@ def test_classifier_accuracy_matches_mlpclassifier_on_real_mnist(mnist):
 
 
 @ignore_convergence
-def test_regressor_r2_matches_mlpregressor_on_diabetes():
+def test_regressor_r2_matches_mlpregressor_on_diabetes(one_blas_thread):
     from sklearn.model_selection import train_test_split
 
     x, y = load_diabetes(return_X_y=True, scaled=False)
