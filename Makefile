@@ -24,12 +24,15 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/mypy
 
 # The browser test needs Debian's Chromium; install it when missing and we are allowed to.
+# Under CI (CI=true) a browser that cannot be installed fails the run instead of a skip.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "note: could not install chromium; the browser test will skip"; \
-	  else echo "note: chromium missing and not root; the browser test will skip"; fi; }
+	      || { echo "note: could not install chromium; the browser test will skip"; \
+	           [ "$$CI" != true ] || { echo "error: CI=true needs chromium" >&2; exit 1; }; }; \
+	  else echo "note: chromium missing and not root; the browser test will skip"; \
+	    [ "$$CI" != true ] || { echo "error: CI=true needs chromium" >&2; exit 1; }; fi; }
 
 test: lint browser
 	$(BIN)/pytest -q
@@ -49,4 +52,4 @@ bench-smoke: $(VENV)/.stamp-base
 	$(BIN)/python -m benchmarks.run --smoke
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .pytest-mnist-cache

@@ -22,10 +22,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from threadpoolctl import threadpool_limits
-
 from barenet.io import read_model_header
 from barenet.train import Recipe, list_recipes, run_training
+from barenet.train.overrides import apply_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +38,7 @@ def run_one(recipe: Recipe, seed: int, root: Path) -> dict[str, float]:
 
             shutil.rmtree(run_dir)  # an unfinished run from an interrupted script
         print(f"training {recipe.name} with seed {seed} ...", flush=True)
-        run_training(recipe.with_overrides(seed=seed), run_dir, stream=None)
+        run_training(apply_overrides(recipe, {"train.seed": seed}), run_dir, stream=None)
     metrics = read_model_header(model_path)["metadata"]["metrics"]
     return {"accuracy": metrics["test_accuracy"], "seconds": metrics["train_seconds"]}
 
@@ -63,9 +62,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "results.md"))
     parser.add_argument("--runs", default=str(ROOT / "runs" / "results"))
     args = parser.parse_args()
-    # As `barenet train` does by default: one BLAS thread (reproducible, and fastest on a
-    # shared machine for networks this size).
-    threadpool_limits(limits=1, user_api="blas")
+    # run_training caps BLAS at $BARENET_THREADS or one thread, as `barenet train` does.
 
     rows, sources = [], []
     for name in args.recipes:

@@ -1,9 +1,10 @@
 """Fixtures for the whole suite: the real MNIST, downloaded at most once per test run.
 
 Every real-MNIST test (``@pytest.mark.mnist``) asks for ``mnist_cache`` or ``mnist``: they point
-``$BARENET_DATA`` (inherited by any ``barenet`` process a test starts) at one shared cache,
-``.pytest-mnist-cache/`` in the repository (git-ignored) or ``$BARENET_TEST_DATA``, and fill
-it through the public sources the first time. Tests that need a fresh cache use a tmp dir.
+``$BARENET_DATA`` (inherited by any ``barenet`` process a test starts) at one shared cache
+outside the working tree, ``$BARENET_TEST_DATA`` or ``$XDG_CACHE_HOME/barenet-tests`` (else
+``~/.cache/barenet-tests``), and fill it through the public sources the first time. Tests
+that need a fresh cache use a tmp dir.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED_CACHE = Path(__file__).resolve().parent.parent / ".pytest-mnist-cache"
+SHARED_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "barenet-tests"
+)
 
 
 @pytest.fixture(scope="session")

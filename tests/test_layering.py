@@ -9,7 +9,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "barenet"
 
 # Standard-library-only helpers at the package root that every layer above nn may use.
-SHARED = {"_version", "_files"}
+SHARED = {"_version", "_files", "errors"}
 
 # What each layer may import from barenet (besides itself and the version module).
 ALLOWED = {

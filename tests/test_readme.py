@@ -25,7 +25,8 @@ def test_seed001_example_trains_saves_and_loads(capsys, tmp_path, monkeypatch, m
     out = run_block(0, capsys, tmp_path, monkeypatch)
     assert out.count("epoch ") == 5
     accuracy = float(out.strip().splitlines()[-1])
-    assert accuracy > 0.88  # 5 of seed 001's 50 epochs
+    # 5 of seed 001's 50 epochs: 91.1-91.7% over seeds 0-4 (91.1% for the README's seed 0).
+    assert accuracy > 0.905
     assert (tmp_path / "seed001.npz").is_file()
 
 

@@ -11,9 +11,11 @@ Names from the training layer (``Model``, ``load``, ``load_mnist``, ...) are imp
 use, so ``import barenet.nn`` pulls in NumPy and nothing else.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from barenet._version import __version__
+from barenet.errors import BarenetError
 from barenet.nn import (
     SGD,
     Activation,
@@ -36,7 +38,7 @@ from barenet.nn import (
     gradcheck,
 )
 
-if TYPE_CHECKING:
+if _TYPE_CHECKING:
     from barenet.data import load_mnist, one_hot
     from barenet.train import EarlyStopping, History, Model, ModelCheckpoint, load
 
@@ -51,7 +53,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _LAZY:
         import importlib
 
@@ -65,6 +67,7 @@ __all__ = [
     "SGD",
     "Activation",
     "Adam",
+    "BarenetError",
     "Dense",
     "Dropout",
     "EarlyStopping",
@@ -90,3 +93,8 @@ __all__ = [
     "load_mnist",
     "one_hot",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public API (``__all__``, including the names imported on first use)."""
+    return sorted(__all__)

@@ -19,6 +19,8 @@ from typing import IO
 
 import numpy as np
 
+from barenet.errors import BarenetError
+
 
 def _read_umask() -> int:
     mask = os.umask(0)
@@ -79,13 +81,15 @@ def read_npz(
     with open(path, "rb") as handle:
         magic = handle.read(4)
     if not magic:
-        raise ValueError(f"{path} is not a readable {what} (corrupt or truncated: it is empty)")
+        raise BarenetError(f"{path} is not a readable {what} (corrupt or truncated: it is empty)")
     if magic != b"PK\x03\x04" and magic != b"PK\x05\x06":  # a zip's first entry, or empty
         # np.load would try such a file as a pickle, and its error would say so.
-        raise ValueError(f"{path} is not a {what} (not an .npz archive)")
+        raise BarenetError(f"{path} is not a {what} (not an .npz archive)")
     try:
         # Open the file ourselves so it is closed even when np.load fails half-way.
         with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
             return {n: archive[n] for n in archive.files if names is None or n in names}
     except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
-        raise ValueError(f"{path} is not a readable {what} (corrupt or truncated: {exc})") from None
+        raise BarenetError(
+            f"{path} is not a readable {what} (corrupt or truncated: {exc})"
+        ) from None

@@ -192,12 +192,26 @@ def test_a_failed_start_leaves_no_run_directory_behind(tiny, tmp_path):
     assert not list((tmp_path / "runs").iterdir())
 
 
-@pytest.mark.parametrize("given,expected", [([], 1), (["--threads", "2"], 2)])
-def test_threads_option_caps_the_blas_pool(given, expected):
+@pytest.mark.parametrize(
+    "given,expected",
+    [
+        ([], 1),
+        (["--threads", "2"], 2),
+        (["recipes", "--threads", "2"], 2),
+        (["--threads", "3", "recipes", "--debug"], 3),
+    ],
+)
+def test_threads_option_caps_the_blas_pool_before_or_after_the_command(given, expected):
+    # A spy around the real `recipes` command reads the BLAS pool while the command runs.
     code = (
-        "import sys; from barenet.app.cli import main; from threadpoolctl import threadpool_info;"
-        f"main({given!r} + ['recipes']);"
-        "print('BLAS', [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas'])"
+        "import barenet.app.commands.train as t; from barenet.app.cli import main;"
+        "from threadpoolctl import threadpool_info; real = t.run_recipes\n"
+        "def spy(args):\n"
+        "    pools = [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "    print('BLAS', pools)\n"
+        "    return real(args)\n"
+        f"t.run_recipes = spy; argv = {given!r}\n"
+        "main(argv if 'recipes' in argv else argv + ['recipes'])"
     )
     env = {k: v for k, v in os.environ.items() if k != "BARENET_THREADS"}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
@@ -205,11 +219,101 @@ def test_threads_option_caps_the_blas_pool(given, expected):
     assert f"BLAS [{expected}]" in proc.stdout
 
 
-def test_bad_thread_count_is_refused(monkeypatch):
+@pytest.mark.parametrize("command", ["train", "evaluate", "plot", "recipes", "data fetch"])
+def test_global_options_appear_in_every_command_help(command):
+    proc = barenet(*command.split(), "--help")
+    assert "--threads" in proc.stdout and "--debug" in proc.stdout
+
+
+def test_a_bad_thread_count_in_the_environment_is_blamed_by_name():
     proc = subprocess.run(
         [sys.executable, "-m", "barenet", "recipes"],
         capture_output=True,
         text=True,
         env={**os.environ, "BARENET_THREADS": "many"},
     )
-    assert proc.returncode == 2 and "expected a number of threads >= 0, got 'many'" in proc.stderr
+    assert_one_line_error(proc, "BARENET_THREADS", "'many'")
+    assert "--threads" not in proc.stderr
+
+
+def test_set_changes_a_run_names_it_and_records_it(tiny, tmp_path):
+    _, data, recipe = tiny
+    proc = barenet(
+        "train",
+        "--recipe",
+        recipe,
+        "--data",
+        data,
+        "--epochs",
+        "1",
+        "--no-plots",
+        "--set",
+        "optimizer.name=sgd",
+        "--set",
+        "optimizer.momentum=0.9",
+        "--set",
+        "model.dropout=0.1",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "note: optimizer adam -> sgd; kept lr=0.005 (sgd's default: 0.1)" in proc.stdout
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.startswith("tiny-sgd-momentum0.9-dropout0.1-epochs1-")
+    import tomllib
+
+    recorded = tomllib.loads((run / "recipe.toml").read_text())
+    assert recorded["optimizer"] == {"name": "sgd", "lr": 0.005, "momentum": 0.9}
+    assert recorded["model"]["dropout"] == 0.1 and recorded["train"]["epochs"] == 1
+
+
+@pytest.mark.parametrize(
+    "args,needles",
+    [
+        (["--set", "optimizer.lrr=0.1"], ["optimizer.lrr", "did you mean optimizer.lr"]),
+        (["--set", "optimizer.momentum=0.9"], ["optimizer.momentum", "sgd"]),
+        (["--set", "lr"], ["KEY=VALUE"]),
+        (["--lr", "0.1", "--set", "optimizer.lr=0.2"], ["optimizer.lr is given twice"]),
+    ],
+)
+def test_bad_set_is_refused_in_one_line(tmp_path, args, needles):
+    proc = barenet("train", *args, cwd=tmp_path)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in proc.stderr
+    assert not list(tmp_path.glob("runs/*"))
+
+
+@pytest.mark.parametrize("name", ["default", "seed001", "nielsen-ch3"])
+def test_recipes_show_prints_toml_that_parses_back_to_the_recipe(name, tmp_path):
+    from barenet.train import Recipe
+
+    proc = barenet("recipes", "show", name)
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "shown.toml"
+    path.write_text(proc.stdout)
+    assert Recipe.from_file(path).data == Recipe.find(name).data
+    changed = barenet("recipes", "show", name, "--set", "optimizer.lr=0.5")
+    path.write_text(changed.stdout)
+    assert Recipe.from_file(path).data["optimizer"]["lr"] == 0.5
+
+
+def test_debug_shows_the_traceback_of_a_user_mistake(tmp_path):
+    plain = barenet("evaluate", tmp_path / "missing.npz")
+    assert_one_line_error(plain, "missing.npz")
+    for args in (["--debug", "evaluate"], ["evaluate", "--debug"]):
+        proc = barenet(*args, tmp_path / "missing.npz")
+        assert proc.returncode != 0
+        assert "Traceback" in proc.stderr and "missing.npz" in proc.stderr
+
+
+def test_a_bug_shows_its_traceback():
+    # A command that fails with an exception no user could cause (a real bug, planted here).
+    code = (
+        "import barenet.app.commands.train as t; from barenet.app.cli import main\n"
+        "def broken(args):\n"
+        "    return 1 / 0\n"
+        "t.run_recipes = broken; main(['recipes'])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "ZeroDivisionError" in proc.stderr

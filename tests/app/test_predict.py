@@ -182,5 +182,6 @@ def test_round_trip_mnist_digits_as_large_photos(trained, tmp_path):
     from_files = float(np.mean(predicted == y))
     in_memory = float(np.mean(trained.model.predict(x) == y))
     print(f"accuracy on {n} digits: in memory {in_memory:.1%}, through PNG files {from_files:.1%}")
-    assert in_memory > 0.93
+    # The fixture reached 96.5-97.2% on these 1,000 digits over seeds 0-4 (96.6% for seed 0).
+    assert in_memory > 0.96
     assert abs(from_files - in_memory) <= 0.015

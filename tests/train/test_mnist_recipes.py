@@ -8,6 +8,7 @@ import pytest
 
 from barenet import load
 from barenet.train import Recipe, run_training
+from barenet.train.overrides import apply_overrides
 
 pytestmark = pytest.mark.mnist
 
@@ -37,9 +38,11 @@ def test_seed001_recipe_reaches_its_published_94_percent(tmp_path, mnist_cache):
     assert report["accuracy"] == result.evaluation.accuracy
 
 
-def test_default_recipe_one_epoch_passes_90_percent(tmp_path, mnist_cache):
-    recipe = Recipe.find("default").with_overrides(epochs=1)
+def test_default_recipe_one_epoch_passes_95_percent(tmp_path, mnist_cache):
+    """One epoch of the default recipe reached 95.6-96.5% over train.seed 0-4 (96.1% for
+    seed 0); the floor sits just under the worst seed, so a real regression fails."""
+    recipe = apply_overrides(Recipe.find("default"), {"train.epochs": 1})
     result = run_training(recipe, tmp_path / "run", stream=None)
     assert result.evaluation.n == 10_000
-    assert result.evaluation.accuracy >= 0.90, result.evaluation.accuracy
+    assert result.evaluation.accuracy >= 0.95, result.evaluation.accuracy
     assert len(result.history) == 1

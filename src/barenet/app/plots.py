@@ -38,12 +38,30 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
-def plot_curves(records: list[dict[str, Any]], path: Path, title: str = "") -> Path:
+def curve_labels(records: list[dict[str, Any]], val_name: str = "validation") -> dict[str, str]:
+    """The legend of each curve. The training curves are measured clean at each epoch's end
+    (no dropout or augmentation, like the validation curves); records without ``batch_loss``
+    come from an older run whose training loss was the running mean of the epoch's batches,
+    and say so. ``val_name`` is what ``val_*`` measured ("validation" or "test")."""
+    clean = all("batch_loss" in r for r in records)
+    return {
+        "loss": "loss (train, end of epoch)" if clean else "loss (train, running mean)",
+        "accuracy": "accuracy (train, end of epoch)",
+        "val_loss": f"loss ({val_name} set)",
+        "val_accuracy": f"accuracy ({val_name} set)",
+    }
+
+
+def plot_curves(
+    records: list[dict[str, Any]], path: Path, title: str = "", val_name: str = "validation"
+) -> Path:
+    """Loss and accuracy per epoch, labelled by ``curve_labels``."""
     plt = _pyplot()
     epochs = [r["epoch"] for r in records]
+    labels = curve_labels(records, val_name)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for ax, key, label in ((axes[0], "loss", "loss"), (axes[1], "accuracy", "accuracy")):
-        ax.plot(epochs, [r[key] for r in records], "o-", ms=3, label=f"train {label}")
+        ax.plot(epochs, [r[key] for r in records], "o-", ms=3, label=labels[key])
         val = [r.get(f"val_{key}") for r in records]
         if any(v is not None for v in val):
             ax.plot(
@@ -51,7 +69,7 @@ def plot_curves(records: list[dict[str, Any]], path: Path, title: str = "") -> P
                 [np.nan if v is None else v for v in val],
                 "o-",
                 ms=3,
-                label=f"validation {label}",
+                label=labels[f"val_{key}"],
             )
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
@@ -127,11 +145,15 @@ def plot_weights(weights: np.ndarray, path: Path, limit: int = 64) -> Path:
     return _save(fig, path)
 
 
-def plot_run(run_dir: str | Path, data_path: str | Path | None = None) -> list[Path]:
-    """Draw every plot of a run directory; returns the files written."""
-    from barenet.data import load_mnist
+def plot_run(
+    run_dir: str | Path, data_path: str | Path | None = None, notes: list[str] | None = None
+) -> list[Path]:
+    """Draw every plot of a run directory on the data the run recorded (``data_path``
+    overrides it; a note saying how it differs is appended to ``notes``); returns the files
+    written."""
     from barenet.nn import Dense
     from barenet.train import Recipe, load, read_metrics
+    from barenet.train.run import load_run_data
 
     run_dir = Path(run_dir)
     if run_dir.is_file():
@@ -139,9 +161,11 @@ def plot_run(run_dir: str | Path, data_path: str | Path | None = None) -> list[P
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run directory {run_dir} does not exist")
     history = read_metrics(run_dir)
+    recipe = Recipe.from_file(run_dir / "recipe.toml")
+    val_name = "test" if recipe.train["validate_on"] == "test" else "validation"
     out = run_dir / "plots"
     out.mkdir(exist_ok=True)
-    written = [plot_curves(history.records, out / "curves.png", title=run_dir.name)]
+    written = [plot_curves(history.records, out / "curves.png", run_dir.name, val_name)]
     model_path = run_dir / "model.npz"
     if not model_path.exists():
         return written  # a run still in progress: curves only
@@ -151,8 +175,10 @@ def plot_run(run_dir: str | Path, data_path: str | Path | None = None) -> list[P
     if evaluation.exists():
         confusion = np.array(json.loads(evaluation.read_text())["confusion"])
         written.append(plot_confusion(confusion, out / "confusion.png", names))
-    recipe = Recipe.from_file(run_dir / "recipe.toml")
-    test = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed).test
+    data, note = load_run_data(recipe.data["data"], data_path)
+    if note and notes is not None:
+        notes.append(note)
+    test = data.test
     written.append(
         plot_misclassified(test.x, test.y, model.predict(test.x), out / "misclassified.png")
     )

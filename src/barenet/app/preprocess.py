@@ -39,6 +39,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from barenet._files import existing_file
+from barenet.errors import BarenetError
 
 if TYPE_CHECKING:
     from barenet.train import Model
@@ -65,7 +66,7 @@ _STROKE = 0.1
 ImageSource = str | os.PathLike[str] | bytes | Image.Image | np.ndarray
 
 
-class ImageError(ValueError):
+class ImageError(BarenetError):
     """An image that cannot be turned into a digit: unreadable, too large or blank."""
 
 
@@ -412,7 +413,7 @@ def load_digit_model(path: str | os.PathLike[str]) -> Model:
 
     model = load(path)
     if model.in_features != FRAME * FRAME:
-        raise ValueError(
+        raise BarenetError(
             f"model {path} takes {model.in_features} inputs, not the {FRAME}×{FRAME} = "
             f"{FRAME * FRAME} pixels of an MNIST image"
         )

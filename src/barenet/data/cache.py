@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from barenet._files import atomic_write, read_npz
+from barenet.errors import BarenetError
 
 from .checksums import ROLES, Catalog
 from .raw import RawData
@@ -65,17 +66,17 @@ def read_cache(path: Path, catalog: Catalog) -> RawData:
     try:
         meta = json.loads(str(loaded["meta"])) if "meta" in loaded else None
     except ValueError as exc:
-        raise ValueError(f"cache file {path} has an unreadable header ({exc})") from None
+        raise BarenetError(f"cache file {path} has an unreadable header ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a barenet cache file")
+        raise BarenetError(f"{path} is not a barenet cache file")
     if meta.get("version") != VERSION:
-        raise ValueError(f"cache file {path} has version {meta.get('version')}, not {VERSION}")
+        raise BarenetError(f"cache file {path} has version {meta.get('version')}, not {VERSION}")
     built_from = meta.get("built_from")
     if not isinstance(built_from, dict):
-        raise ValueError(f"cache file {path} does not record what it was built from")
+        raise BarenetError(f"cache file {path} does not record what it was built from")
     missing = [role for role in ROLES if role not in loaded]
     if missing:
-        raise ValueError(f"cache file {path} lacks {', '.join(missing)}")
+        raise BarenetError(f"cache file {path} lacks {', '.join(missing)}")
     try:
         raw = RawData(
             **{role: loaded[role] for role in ROLES},
@@ -84,10 +85,10 @@ def read_cache(path: Path, catalog: Catalog) -> RawData:
             built_from={str(k): str(v) for k, v in built_from.items()},
         )
     except ValueError as exc:
-        raise ValueError(f"cache file {path}: {exc}") from None
+        raise BarenetError(f"cache file {path}: {exc}") from None
     digest = raw.content_sha256()
     if digest != meta.get("content_sha256") or digest != catalog.content_sha256:
-        raise ValueError(
+        raise BarenetError(
             f"cache file {path} fails its SHA-256 check: its arrays hash to {digest}, "
             f"expected {catalog.content_sha256} (corrupt or modified)"
         )

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from barenet.errors import BarenetError
+
 IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
     0x09: np.dtype(np.int8),
@@ -45,7 +47,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from None
+            raise BarenetError(f"{path}: corrupt or truncated gzip data ({exc})") from None
     return parse_idx(data, str(path))
 
 
@@ -55,30 +57,30 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
     Shape is the header's dimensions; e.g. MNIST images (60000, 28, 28) uint8.
     """
     if len(data) < 4:
-        raise ValueError(f"{name}: not an IDX file (only {len(data)} bytes, no header)")
+        raise BarenetError(f"{name}: not an IDX file (only {len(data)} bytes, no header)")
     if data[0] != 0 or data[1] != 0:
-        raise ValueError(
+        raise BarenetError(
             f"{name}: not an IDX file (magic number 0x{data[:4].hex()} does not start with 0000)"
         )
     code, ndim = data[2], data[3]
     if code not in IDX_DTYPES:
         valid = ", ".join(f"0x{c:02X}" for c in IDX_DTYPES)
-        raise ValueError(f"{name}: unknown IDX dtype code 0x{code:02X} (valid: {valid})")
+        raise BarenetError(f"{name}: unknown IDX dtype code 0x{code:02X} (valid: {valid})")
     if ndim == 0:
-        raise ValueError(f"{name}: IDX header declares 0 dimensions")
+        raise BarenetError(f"{name}: IDX header declares 0 dimensions")
     header = 4 + 4 * ndim
     if len(data) < header:
-        raise ValueError(f"{name}: truncated IDX header ({len(data)} of {header} bytes)")
+        raise BarenetError(f"{name}: truncated IDX header ({len(data)} of {header} bytes)")
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[code]
     expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
     got = len(data) - header
     if got < expected:
-        raise ValueError(
+        raise BarenetError(
             f"{name}: truncated IDX data: shape {dims} needs {expected:,} bytes, found {got:,}"
         )
     if got > expected:
-        raise ValueError(
+        raise BarenetError(
             f"{name}: {got - expected:,} unexpected bytes after the IDX data of shape {dims}"
         )
     array = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)

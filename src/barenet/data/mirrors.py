@@ -16,6 +16,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from barenet.errors import BarenetError
+
 from .checksums import KnownFile
 
 DEFAULT_MIRRORS = (
@@ -48,7 +50,7 @@ def timeout_from_env() -> float:
     except ValueError:
         timeout = -1.0
     if not timeout > 0:
-        raise ValueError(f"BARENET_TIMEOUT must be a positive number of seconds, got {value!r}")
+        raise BarenetError(f"BARENET_TIMEOUT must be a positive number of seconds, got {value!r}")
     return timeout
 
 
@@ -79,22 +81,26 @@ def download(
             while chunk := response.read(CHUNK):
                 done += len(chunk)
                 if done > known.size:
-                    raise ValueError(f"{known.name}: larger than the expected {known.size:,} bytes")
+                    raise BarenetError(
+                        f"{known.name}: larger than the expected {known.size:,} bytes"
+                    )
                 h.update(chunk)
                 out.write(chunk)
                 if progress is not None:
                     progress(known.name, done, known.size)
         if done != known.size:
-            raise ValueError(f"{known.name}: truncated download ({done:,} of {known.size:,} bytes)")
+            raise BarenetError(
+                f"{known.name}: truncated download ({done:,} of {known.size:,} bytes)"
+            )
         if h.hexdigest() != known.sha256:
-            raise ValueError(
+            raise BarenetError(
                 f"{known.name}: wrong SHA-256 {h.hexdigest()}, expected {known.sha256}"
             )
         os.replace(part, dest)
     except TimeoutError as exc:
         raise OSError(f"{known.name}: download stalled ({exc})") from None
     except http.client.HTTPException as exc:  # e.g. IncompleteRead: the server hung up early
-        raise ValueError(f"{known.name}: truncated download ({exc!r})") from None
+        raise BarenetError(f"{known.name}: truncated download ({exc!r})") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(part)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from barenet._files import read_npz
+from barenet.errors import BarenetError
 
 from .cache import cache_path, read_cache, write_cache
 from .checksums import MNIST, ROLES, Catalog, sha256_file
@@ -72,7 +73,7 @@ def read_path(path: str | os.PathLike[str], catalog: Catalog = MNIST) -> RawData
     elif p.is_file() and p.suffix == ".npz":
         raw = _read_npz(p)
     elif p.is_file():
-        raise ValueError(
+        raise BarenetError(
             f"{p} is neither a folder of IDX files nor an .npz file; "
             f"give the folder that holds {catalog.files['train_images'].name} and the others"
         )
@@ -107,7 +108,7 @@ def _read_npz(path: Path) -> RawData:
         (k for k in ({r: r for r in ROLES}, _KERAS_KEYS) if set(k.values()) <= set(loaded)), None
     )
     if keys is None:
-        raise ValueError(
+        raise BarenetError(
             f"{path} must hold arrays {', '.join(ROLES)} "
             f"(or Keras' {', '.join(_KERAS_KEYS.values())}); it has {sorted(loaded)}"
         )
@@ -117,7 +118,7 @@ def _read_npz(path: Path) -> RawData:
             built_from={path.name: sha256_file(path)},
         )
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise BarenetError(f"{path}: {exc}") from None
 
 
 def _writable_workdir(directory: Path) -> Path:
@@ -211,7 +212,7 @@ def check_official(raw: RawData, catalog: Catalog = MNIST, name: str = "data") -
         check_facts(raw, catalog.facts, name)
     digest = raw.content_sha256()
     if digest != catalog.content_sha256:
-        raise ValueError(
+        raise BarenetError(
             f"{name}: decoded arrays hash to {digest}, expected {catalog.content_sha256}"
         )
     return raw
@@ -322,9 +323,9 @@ def load_mnist(
     otherwise the cache, downloading into it when needed (``download=False`` forbids that).
     """
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
+        raise BarenetError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
     dt = np.dtype(dtype)
     if dt not in (np.uint8, np.float32, np.float64):
-        raise ValueError(f"dtype must be float32, float64 or uint8, got {dt}")
+        raise BarenetError(f"dtype must be float32, float64 or uint8, got {dt}")
     raw = get_raw(path, cache_dir=cache_dir, download=download)
     return make_splits(raw, split, seed, flatten=flatten, dtype=dt)

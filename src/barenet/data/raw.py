@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from barenet.errors import BarenetError
+
 from .checksums import ROLES, Facts
 
 
@@ -32,7 +34,7 @@ class RawData:
             images, labels = getattr(self, f"{part}_images"), getattr(self, f"{part}_labels")
             check_pair(images, labels, f"{part} images", f"{part} labels")
         if self.train_images.shape[1:] != self.test_images.shape[1:]:
-            raise ValueError(
+            raise BarenetError(
                 f"train images are {self.train_images.shape[1:]} but test images are "
                 f"{self.test_images.shape[1:]}"
             )
@@ -63,17 +65,17 @@ class RawData:
 def check_pair(images: np.ndarray, labels: np.ndarray, image_name: str, label_name: str) -> None:
     """Images must be ``(N, H, W)`` uint8 and labels ``(N,)`` uint8, with the same N."""
     if images.dtype != np.uint8 or images.ndim != 3:
-        raise ValueError(
+        raise BarenetError(
             f"{image_name}: expected uint8 images of shape (N, H, W), "
             f"got {images.dtype} of shape {images.shape}"
         )
     if labels.dtype != np.uint8 or labels.ndim != 1:
-        raise ValueError(
+        raise BarenetError(
             f"{label_name}: expected uint8 labels of shape (N,), "
             f"got {labels.dtype} of shape {labels.shape}"
         )
     if len(images) != len(labels):
-        raise ValueError(
+        raise BarenetError(
             f"image/label count mismatch: {image_name} has {len(images):,} images "
             f"but {label_name} has {len(labels):,} labels"
         )
@@ -100,4 +102,4 @@ def check_facts(raw: RawData, facts: Facts, name: str) -> None:
     }
     for what, (got, expected) in found.items():
         if got != expected:
-            raise ValueError(f"{name}: {what}: found {got}, expected {expected}")
+            raise BarenetError(f"{name}: {what}: found {got}, expected {expected}")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from barenet.errors import BarenetError
+
 from .raw import RawData
 
 SPLITS = ("official", "validation", "seed001")
@@ -26,12 +28,14 @@ class Split:
 
 @dataclass(frozen=True)
 class MNISTData:
-    """The splits of one load, and where the data came from (``source``, in words)."""
+    """The splits of one load, where the data came from (``source``, in words), and the
+    identity of the arrays they were cut from (``sha256``, ``RawData.content_sha256``)."""
 
     train: Split
     test: Split
     validation: Split | None
     source: str
+    sha256: str = ""
 
 
 Rows = slice | np.ndarray
@@ -52,18 +56,20 @@ def split_indices(raw: RawData, split: str, seed: int) -> tuple[Rows, Rows, Rows
         return slice(0, n_train), slice(0, n_test), None, False
     if split == "validation":
         if n_train <= 10_000:
-            raise ValueError(f"split 'validation' needs over 10,000 training images, got {n_train}")
+            raise BarenetError(
+                f"split 'validation' needs over 10,000 training images, got {n_train}"
+            )
         cut = n_train - 10_000
         return slice(0, cut), slice(0, n_test), slice(cut, n_train), False
     if split == "seed001":
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+            raise BarenetError(f"seed must be a non-negative integer, got {seed!r}")
         n = n_train + n_test
         n_held = int(np.ceil(SEED001_TEST_FRACTION * n))
         # The legacy generator on purpose: it is the stream scikit-learn's random_state uses.
         perm = np.random.RandomState(seed).permutation(n)
         return perm[n_held:], perm[:n_held], None, True
-    raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
+    raise BarenetError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
 
 
 def make_splits(
@@ -86,7 +92,13 @@ def make_splits(
     train = take(sources[0], train_idx)
     test = take(sources[1], test_idx)
     validation = take(sources[0], val_idx) if val_idx is not None else None
-    return MNISTData(train=train, test=test, validation=validation, source=raw.source)
+    return MNISTData(
+        train=train,
+        test=test,
+        validation=validation,
+        source=raw.source,
+        sha256=raw.content_sha256(),
+    )
 
 
 def _convert(images: np.ndarray, dtype: np.dtype) -> np.ndarray:

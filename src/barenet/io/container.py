@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from barenet._files import atomic_write, existing_file, read_npz
+from barenet.errors import BarenetError
 
 HEADER_KEY = "header"
 
 
-class FormatError(ValueError):
+class FormatError(BarenetError):
     """A file that is not what it should be: not an archive, truncated, foreign or too new."""
 
 

@@ -261,22 +261,38 @@ class Sequential:
             raise ValueError("input contains NaN or infinite values")
         return x
 
+    def infer(self, x: Array, batch_size: int = 8192) -> Array:
+        """The inference-mode output for ``x``, computed ``batch_size`` rows at a time (so the
+        activations of a large set never all live at once), shape (B, out_features).
+        The one chunked forward pass: prediction, evaluation and training metrics use it."""
+        x = np.asarray(x).astype(self.dtype, copy=False)
+        if not len(x):
+            return np.zeros((0, self.out_features), self.dtype)
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        )
+
+    def is_classifier(self) -> bool:
+        """False for a regression network: one output unit that is not a sigmoid."""
+        last = self.layers[-1]
+        name = last.name if isinstance(last, Activation) else "identity"
+        return self.out_features > 1 or name == "sigmoid"
+
     def predict_proba(self, x: Array, batch_size: int = 8192) -> Array:
         """Class probabilities, rows summing to 1, shape (B, classes).
 
         A softmax output is returned as is; independent sigmoid scores are normalised by their
         row sum; any other output is passed through a softmax. A single sigmoid output p is a
         binary classifier: its rows are [1 − p, p], shape (B, 2).
-        Raises ``ValueError`` for an input of the wrong width or with NaN or infinite values.
+        Raises ``ValueError`` for an input of the wrong width or with NaN or infinite values,
+        and for a regression network (``predict`` gives its values).
         """
-        x = self._check_input(x).astype(self.dtype, copy=False)
-        out = (
-            np.concatenate(
-                [self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        if not self.is_classifier():
+            raise ValueError(
+                "predict_proba is for classifiers; this network has one unbounded output "
+                "(a regression): use predict for its values"
             )
-            if len(x)
-            else np.zeros((0, self.out_features), self.dtype)
-        )
+        out = self.infer(self._check_input(x), batch_size)
         last = self.layers[-1]
         name = last.name if isinstance(last, Activation) else "identity"
         if name == "softmax":
@@ -288,7 +304,9 @@ class Sequential:
         return softmax(out)
 
     def predict(self, x: Array, batch_size: int = 8192) -> Array:
-        """Predicted class ids, shape (B,)."""
+        """Predicted class ids, shape (B,); a regression network's values, shape (B,)."""
+        if not self.is_classifier():
+            return self.infer(self._check_input(x), batch_size)[:, 0]
         return np.argmax(self.predict_proba(x, batch_size), axis=1)
 
     # ---------------------------------------------------------------- parameters

@@ -23,14 +23,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from barenet.errors import BarenetError
 from barenet.nn import Schedule, get_schedule
 
 if TYPE_CHECKING:
     from .trainer import Trainer
 
 
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
+class TrainingDiverged(BarenetError, RuntimeError):
+    """The loss became NaN or infinite, or grew beyond ``TerminateOnNaN``'s bound. A user
+    mistake (usually too large a learning rate): the CLI prints it in one line, exit 1."""
 
 
 class Callback:
@@ -42,21 +44,43 @@ class Callback:
 
 
 class TerminateOnNaN(Callback):
-    """Stop with ``TrainingDiverged`` as soon as a batch's loss is not finite, naming the epoch
-    and batch. The step with the bad gradients is never applied; checkpoints already written
-    are untouched."""
+    """Stop with ``TrainingDiverged`` as soon as a batch's loss is not finite, or is more than
+    ``factor`` times the first batch's loss of this ``fit`` (default 1000: a network that
+    learns never gets there; one whose learning rate is far too large does within a few
+    batches). The message names the epoch and batch. The step with the bad gradients is never
+    applied, and checkpoints already written are untouched."""
+
+    def __init__(self, factor: float = 1e3) -> None:
+        if not factor > 1:
+            raise BarenetError(f"factor must be a number > 1, got {factor!r}")
+        self.factor = float(factor)
+        self.first: float | None = None
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.first = None
 
     def on_batch(self, trainer: Trainer, batch: int, cost: float) -> None:
-        if not math.isfinite(cost):
-            where = f"epoch {trainer.epoch + 1}, batch {batch + 1}"
-            hint = (
-                f"; the last good checkpoint is {trainer.last_checkpoint}"
-                if trainer.last_checkpoint
-                else ""
+        if self.first is None and math.isfinite(cost):
+            self.first = max(cost, 1e-3)
+        bound = self.factor * self.first if self.first is not None else math.inf
+        if math.isfinite(cost) and cost <= bound:
+            return
+        what = (
+            f"became {cost}"
+            if not math.isfinite(cost)
+            else (
+                f"grew to {cost:.3g}, over {self.factor:g} times the first batch's {self.first:.3g}"
             )
-            raise TrainingDiverged(
-                f"loss became {cost} at {where}; try a smaller learning rate{hint}"
-            )
+        )
+        hint = (
+            f"; the last good checkpoint is {trainer.last_checkpoint}"
+            if trainer.last_checkpoint
+            else ""
+        )
+        raise TrainingDiverged(
+            f"training diverged: the loss {what} at epoch {trainer.epoch + 1}, batch "
+            f"{batch + 1}; try a smaller learning rate (lr is {trainer.optimizer.lr:g}){hint}"
+        )
 
 
 class EarlyStopping(Callback):
@@ -73,12 +97,16 @@ class EarlyStopping(Callback):
         mode: str = "auto",
     ) -> None:
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"patience must be a non-negative integer, got {patience!r}")
+            raise BarenetError(f"patience must be a non-negative integer, got {patience!r}")
         if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+            raise BarenetError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.restore_best = restore_best
         self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
+        self.on_train_begin(None)
+
+    def on_train_begin(self, trainer: Trainer | None) -> None:
+        """Forget the previous ``fit``: a reused callback starts counting afresh."""
         self.best: float | None = None
         self.best_epoch = -1
         self.wait = 0
@@ -94,7 +122,7 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         value = logs.get(self.monitor)
         if value is None:
-            raise ValueError(
+            raise BarenetError(
                 f"EarlyStopping monitors {self.monitor!r}, which is not logged; "
                 f"logged keys are {sorted(logs)} (validation data needed for val_*)"
             )
@@ -110,6 +138,7 @@ class EarlyStopping(Callback):
     def on_train_end(self, trainer: Trainer) -> None:
         if self.restore_best and self.best_state is not None:
             trainer.model.load_state_dict(self.best_state)
+            trainer.restored_epoch = self.best_epoch + 1
 
 
 class ModelCheckpoint(Callback):
@@ -118,7 +147,7 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, path: str | os.PathLike[str], every: int = 1) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every <= 0:
-            raise ValueError(f"every must be a positive integer, got {every!r}")
+            raise BarenetError(f"every must be a positive integer, got {every!r}")
         self.path, self.every = Path(path), every
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
@@ -138,9 +167,14 @@ class LearningRateScheduler(Callback):
 
 
 class ProgressBar(Callback):
-    """A live bar on a terminal; one line per epoch otherwise (readable CI logs)."""
+    """A live bar on a terminal; one line per epoch otherwise (readable CI logs). The epoch
+    line names the validation metrics ``val_`` or, when they measure the test set
+    (``validation="test"``), ``test_``."""
 
-    def __init__(self, stream: TextIO | None = None, *, live: bool | None = None) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, live: bool | None = None, validation: str = "val"
+    ) -> None:
+        self.prefix = "test" if validation == "test" else "val"
         self.stream = stream or sys.stdout
         self.live = self.stream.isatty() if live is None else live
         self._last_draw = 0.0
@@ -170,7 +204,10 @@ class ProgressBar(Callback):
             f"acc {logs['accuracy']:.4f}",
         ]
         if logs.get("val_loss") is not None:
-            parts += [f"val_loss {logs['val_loss']:.4f}", f"val_acc {logs['val_accuracy']:.4f}"]
+            parts += [
+                f"{self.prefix}_loss {logs['val_loss']:.4f}",
+                f"{self.prefix}_acc {logs['val_accuracy']:.4f}",
+            ]
         parts += [f"lr {logs['lr']:.3g}", f"{logs['seconds']:.1f}s"]
         prefix = "\r\033[K" if self.live else ""
         self.stream.write(prefix + "  ".join(parts) + "\n")

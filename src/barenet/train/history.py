@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds")
+KEYS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "batch_loss", "lr", "seconds")
+"""``loss`` and ``accuracy`` are measured clean at the end of each epoch on (up to 10,000 of)
+the training examples; ``val_*`` on the validation data; ``batch_loss`` is the running mean of
+the epoch's batch losses, with dropout and augmentation on."""
 
 
 class History:

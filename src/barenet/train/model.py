@@ -18,13 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from barenet.io import read_model, write_model
-from barenet.nn import Loss, Optimizer, Schedule, Sequential, get_loss, get_optimizer
+from barenet.errors import BarenetError
+from barenet.io import FormatError, read_checkpoint, read_model, write_model
+from barenet.nn import Loss, Optimizer, Schedule, Sequential, get_loss
 
-from .augment import AUGMENTATIONS
-from .callbacks import Callback, LearningRateScheduler, ProgressBar, TerminateOnNaN
+from .callbacks import Callback
 from .history import History
 from .metrics import Evaluation, class_ids, confusion_matrix
+from .setup import make_trainer
+from .threads import limit_threads
 from .trainer import Trainer, check_dataset
 
 
@@ -47,7 +49,9 @@ class Model(Sequential):
         callbacks: Iterable[Callback] = (),
         schedule: str | dict[str, Any] | Schedule | None = None,
         augment: str | None = None,
+        early_stopping: dict[str, Any] | None = None,
         seed: int | np.random.Generator | None = None,
+        threads: int | None = None,
         verbose: bool = True,
     ) -> History:
         """Train with mini-batch gradient descent and return the per-epoch ``History``.
@@ -56,43 +60,40 @@ class Model(Sequential):
         "momentum": 0.9}``, or an ``Optimizer`` built over ``model.parameters()``.
         ``validation_split`` holds out that fraction from the *end* of ``x``.
         ``schedule`` sets the learning rate per epoch; ``augment="shift"`` moves each digit by
-        up to 2 pixels. Non-finite losses always stop training (``TerminateOnNaN``).
+        up to 2 pixels; ``early_stopping={"patience": 5, "metric": "val_accuracy"}`` stops
+        when the metric stalls and keeps the best weights. A non-finite or exploding loss
+        stops training (``TerminateOnNaN``). The set-up is the one ``barenet train`` uses
+        (``barenet.train.setup.make_trainer``); the BLAS pool is capped at ``threads``
+        (default ``$BARENET_THREADS`` or 1, see ``barenet.train.threads``).
         """
         if not 0.0 <= validation_split < 1.0:
-            raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+            raise BarenetError(f"validation_split must be in [0, 1), got {validation_split!r}")
         if validation_split and validation_data is not None:
-            raise ValueError("give validation_data or validation_split, not both")
+            raise BarenetError("give validation_data or validation_split, not both")
         if validation_split:
             x, y = check_dataset(self, x, y)
             cut = len(x) - round(len(x) * validation_split)
             if cut <= 0 or cut >= len(x):
-                raise ValueError(f"validation_split {validation_split} leaves no data on one side")
+                raise BarenetError(
+                    f"validation_split {validation_split} leaves no data on one side"
+                )
             validation_data = (x[cut:], y[cut:])
             x, y = x[:cut], y[:cut]
-        opt = (
-            optimizer
-            if isinstance(optimizer, Optimizer)
-            else get_optimizer(optimizer, self.parameters())
-        )
-        cbs: list[Callback] = [TerminateOnNaN()]
-        if schedule is not None:
-            cbs.append(LearningRateScheduler(schedule, base_lr=opt.lr))
-        cbs += list(callbacks)
-        if verbose:
-            cbs.append(ProgressBar(sys.stdout))
-        if augment is not None and augment not in AUGMENTATIONS:
-            raise ValueError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
-        self.trainer = Trainer(
+        self.trainer = make_trainer(
             self,
-            opt,
-            loss,
+            optimizer=optimizer,
+            loss=loss,
             batch_size=batch_size,
             seed=seed,
-            callbacks=cbs,
-            augment=AUGMENTATIONS[augment] if augment else None,
+            schedule=schedule,
+            augment=augment,
+            early_stopping=early_stopping,
+            callbacks=callbacks,
+            stream=sys.stdout if verbose else None,
         )
         self.metadata["loss"] = self.trainer.loss.get_config()
-        return self.trainer.fit(x, y, epochs, validation_data)
+        with limit_threads(threads):
+            return self.trainer.fit(x, y, epochs, validation_data)
 
     def evaluate(
         self, x: np.ndarray, y: np.ndarray, *, loss: str | Loss | None = None
@@ -102,7 +103,7 @@ class Model(Sequential):
         x, y = check_dataset(self, x, y, what="evaluation")
         if loss is None and "loss" in self.metadata:
             loss = get_loss(self.metadata["loss"])
-        out = np.concatenate([self.forward(x[i : i + 8192]) for i in range(0, len(x), 8192)])
+        out = self.infer(x)
         truth = class_ids(y)
         predicted = np.argmax(out, axis=1)
         cost = get_loss(loss).value(out, y) if loss is not None else None
@@ -126,5 +127,25 @@ class Model(Sequential):
 
 
 def load(path: str | os.PathLike[str]) -> Model:
-    """Load a model file written by ``Model.save`` (or ``barenet train``)."""
-    return read_model(path, cls=Model)
+    """Load a model file written by ``Model.save`` (or ``barenet train``), or a training
+    checkpoint (``RUN/checkpoints/last.npz``): the weights after its last finished epoch, with
+    ``metadata`` from its recipe (``recipe``, ``data``, ``loss``) and ``checkpoint_epoch``."""
+    try:
+        return read_model(path, cls=Model)
+    except FormatError as exc:
+        try:
+            ckpt = read_checkpoint(path)
+        except FormatError:
+            raise exc from None
+    model = Model.from_config(ckpt.config)
+    model.load_state_dict(ckpt.params)
+    recipe = ckpt.recipe
+    model.metadata = {
+        "recipe": recipe,
+        "data": recipe.get("data", {}),
+        "checkpoint_epoch": ckpt.epoch,
+        "class_names": [str(d) for d in range(model.out_features)],
+    }
+    if recipe.get("train", {}).get("loss"):
+        model.metadata["loss"] = {"name": recipe["train"]["loss"]}
+    return model

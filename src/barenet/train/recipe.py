@@ -17,42 +17,27 @@ A recipe has these tables (every key optional except the architecture)::
                  published = 0.95        # or: the approximate result its source reports
                  source = "..."
 
-Unknown tables or keys are errors, so a typo never silently changes a run.
+Every key, its default and allowed values are declared once in ``schema.KEYS`` (and listed in
+``docs/recipes.md``). Unknown tables or keys are errors, so a typo never silently changes a run.
 """
 
 from __future__ import annotations
 
 import copy
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from barenet.nn import Optimizer, get_optimizer
+from barenet.errors import BarenetError
+from barenet.nn import Optimizer, get_optimizer, get_schedule
+from barenet.nn.optim import OPTIMIZERS
 
 from .model import Model
-
-_ALLOWED: dict[str, set[str]] = {
-    "data": {"split", "seed"},
-    "model": {
-        "layers",
-        "sizes",
-        "activation",
-        "output_activation",
-        "init",
-        "bias_init",
-        "dropout",
-        "dtype",
-    },
-    "train": {"epochs", "batch_size", "loss", "seed", "augment", "validate_on"},
-    "optimizer": {"name", "lr", "momentum", "nesterov", "weight_decay", "betas", "eps", "alpha"},
-    "schedule": {"name", "step_size", "gamma", "total_epochs", "min_lr", "warmup_epochs", "after"},
-    "expected": {"test_accuracy", "published", "source", "note"},
-}
-_TOP = {"name", "description", *_ALLOWED}
+from .schema import constructor_args, validate
 
 _DEFAULT_TRAIN = {
     "epochs": 10,
@@ -73,26 +58,16 @@ def list_recipes() -> list[Recipe]:
 
 @dataclass
 class Recipe:
+    """A recipe's resolved data (defaults filled in) and ``notes``: what overrides changed
+    beyond what was asked (e.g. settings dropped with a new optimizer), for the user."""
+
     data: dict[str, Any]
+    notes: list[str] = field(default_factory=list, compare=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "recipe") -> Recipe:
-        unknown = sorted(set(data) - _TOP)
-        if unknown:
-            raise ValueError(f"{source}: unknown keys {unknown}; allowed: {sorted(_TOP)}")
-        for table, keys in _ALLOWED.items():
-            section = data.get(table, {})
-            if not isinstance(section, dict):
-                raise ValueError(f"{source}: [{table}] must be a table")
-            bad = sorted(set(section) - keys)
-            if bad:
-                raise ValueError(
-                    f"{source}: unknown keys {bad} in [{table}]; allowed: {sorted(keys)}"
-                )
-        model = data.get("model", {})
-        if ("layers" in model) == ("sizes" in model):
-            raise ValueError(f"{source}: [model] needs exactly one of 'layers' or 'sizes'")
+        validate(data, source)
         recipe = cls(copy.deepcopy(data))
         recipe.data.setdefault("name", Path(source).stem)
         recipe.data["train"] = {**_DEFAULT_TRAIN, **data.get("train", {})}
@@ -102,8 +77,14 @@ class Recipe:
             "validate_on", "validation" if split == "validation" else "none"
         )
         recipe.data.setdefault("optimizer", {"name": "adam", "lr": 0.001})
-        if recipe.train["validate_on"] not in ("validation", "test", "none"):
-            raise ValueError(f"{source}: validate_on must be 'validation', 'test' or 'none'")
+        schedule = recipe.data.get("schedule")
+        if schedule:
+            if schedule["name"] == "cosine":
+                schedule.setdefault("total_epochs", recipe.data["train"]["epochs"])
+            try:
+                get_schedule(schedule)
+            except (ValueError, TypeError) as exc:
+                raise BarenetError(f"{source}: [schedule] {exc}") from None
         return recipe
 
     @classmethod
@@ -113,9 +94,13 @@ class Recipe:
             with path.open("rb") as f:
                 data = tomllib.load(f)
         except FileNotFoundError:
-            raise FileNotFoundError(f"recipe file {path} does not exist") from None
+            raise BarenetError(f"recipe file {path} does not exist") from None
+        except IsADirectoryError:
+            raise BarenetError(f"recipe {path} is a folder, not a .toml file") from None
+        except UnicodeDecodeError:
+            raise BarenetError(f"recipe {path} is not a text (TOML) file") from None
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path} is not valid TOML: {exc}") from None
+            raise BarenetError(f"recipe {path} is not valid TOML: {exc}") from None
         return cls.from_dict(data, source=str(path))
 
     @classmethod
@@ -128,7 +113,7 @@ class Recipe:
         if candidate.exists():
             return cls.from_file(candidate)
         names = ", ".join(r.name for r in list_recipes())
-        raise ValueError(
+        raise BarenetError(
             f"unknown recipe {name_or_path!r}; shipped recipes are {names} "
             "(or give a path to a .toml file)"
         )
@@ -161,68 +146,6 @@ class Recipe:
     def to_toml(self) -> str:
         return tomli_w.dumps(self.data)
 
-    # ------------------------------------------------------------------ overrides
-    def with_overrides(
-        self,
-        *,
-        epochs: int | None = None,
-        lr: float | None = None,
-        batch_size: int | None = None,
-        hidden: list[int] | None = None,
-        optimizer: str | None = None,
-        seed: int | None = None,
-    ) -> Recipe:
-        """A copy with command-line overrides applied (``None`` leaves a value alone).
-
-        A changed recipe is no longer the one that reached the documented result, so its
-        ``[expected]`` table is dropped and its description says what was changed.
-        """
-        given = {
-            "epochs": epochs,
-            "lr": lr,
-            "batch_size": batch_size,
-            "hidden": hidden,
-            "optimizer": optimizer,
-            "seed": seed,
-        }
-        changed = {k: v for k, v in given.items() if v is not None}
-        data = copy.deepcopy(self.data)
-        if not changed:
-            return Recipe.from_dict(data, source=self.name)
-        data.pop("expected", None)
-        note = ", ".join(
-            f"{k}={','.join(map(str, v)) if k == 'hidden' else v}" for k, v in changed.items()
-        )
-        data["description"] = f"{data.get('description', self.name)} [changed: {note}]"
-        train = data["train"]
-        if epochs is not None:
-            train["epochs"] = epochs
-            schedule = data.get("schedule", {})
-            if schedule.get("name") == "cosine":
-                schedule["total_epochs"] = epochs
-            elif schedule.get("name") == "warmup" and schedule.get("after", {}).get("name") == (
-                "cosine"
-            ):
-                warm = int(schedule.get("warmup_epochs", 0))
-                schedule["after"]["total_epochs"] = max(1, epochs - warm)
-        if batch_size is not None:
-            train["batch_size"] = batch_size
-        if seed is not None:
-            train["seed"] = seed
-        if optimizer is not None and optimizer != data["optimizer"].get("name"):
-            data["optimizer"] = {"name": optimizer}
-        if lr is not None:
-            data["optimizer"]["lr"] = lr
-        if hidden is not None:
-            model = data["model"]
-            if "layers" in model:
-                layers = model.pop("layers")
-                model["sizes"] = [layers[0]["in"], *(layer["out"] for layer in layers)]
-                model["activation"] = layers[0]["activation"]
-                model["output_activation"] = layers[-1]["activation"]
-            model["sizes"] = [model["sizes"][0], *hidden, model["sizes"][-1]]
-        return Recipe.from_dict(data, source=self.name)
-
     # ------------------------------------------------------------------ building
     def build_model(self) -> Model:
         m = self.data["model"]
@@ -251,6 +174,7 @@ class Recipe:
         m = self.data["model"]
         sizes = m.get("sizes") or [m["layers"][0]["in"], *(x["out"] for x in m["layers"])]
         opt = self.data["optimizer"]
+        lr = opt.get("lr", constructor_args(OPTIMIZERS.lookup(opt["name"]))["lr"])
         t = self.train
         floor, published = self.expected.get("test_accuracy"), self.expected.get("published")
         bar = (
@@ -261,6 +185,6 @@ class Recipe:
             else ""
         )
         return (
-            f"{'-'.join(map(str, sizes))} {t['loss']} {opt['name']} lr={opt.get('lr')} "
+            f"{'-'.join(map(str, sizes))} {t['loss']} {opt['name']} lr={lr:g} "
             f"batch={t['batch_size']} epochs={t['epochs']}{bar}"
         )

@@ -7,12 +7,26 @@
       model.npz            the final model file
       evaluation.json      test accuracy, per-class precision/recall/F1, confusion matrix
 
-``run_training(recipe, run_dir)`` starts a run; ``resume_training(run_dir)`` continues one
-from its last checkpoint, with a result bit-identical to an uninterrupted run.
+The public functions, for the CLI and for sweeps (plain data in, a ``RunResult`` out):
+
+``run_training(recipe, run_dir, *, data_path=None, stream=sys.stdout, threads=None)``
+    train ``recipe`` (its ``train.seed`` is the run's seed) in a new ``run_dir``.
+``resume_training(run_dir, *, data_path=None, epochs=None, stream=..., threads=None)``
+    continue a run from its last checkpoint, bit-identical to an uninterrupted run; with
+    ``epochs``, extend it to that many epochs in total (see docs/recipes.md).
+``run_progress(run_dir)``
+    ``(epochs done, epochs planned, finished)`` of a run directory.
+``load_run_data(record, data_path=None)``
+    the data a run or model recorded (``[data]``: split, seed, source, sha256), refusing data
+    that is gone or differs unless ``data_path`` is given.
+
+A run records its data in ``recipe.toml`` (``[data] source`` and ``sha256``) and in the model
+file (``metadata["data"]``), so that resuming, evaluating and plotting use the same digits.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -26,20 +40,17 @@ from typing import Any, TextIO
 import numpy as np
 
 from barenet.data import MNISTData, load_mnist
-from barenet.io import atomic_write
+from barenet.errors import BarenetError
+from barenet.io import atomic_write, read_checkpoint
 
-from .augment import AUGMENTATIONS
-from .callbacks import (
-    Callback,
-    LearningRateScheduler,
-    ModelCheckpoint,
-    ProgressBar,
-    TerminateOnNaN,
-)
+from .callbacks import Callback, ModelCheckpoint
 from .history import KEYS, History
 from .metrics import Evaluation
 from .model import Model
+from .overrides import apply_overrides
 from .recipe import Recipe
+from .setup import make_trainer
+from .threads import limit_threads
 from .trainer import Trainer
 
 CLASS_NAMES = [str(d) for d in range(10)]
@@ -115,7 +126,7 @@ def _validation(recipe: Recipe, data: MNISTData) -> tuple[np.ndarray, np.ndarray
         return data.test.x, data.test.y
     if where == "validation":
         if data.validation is None:
-            raise ValueError(
+            raise BarenetError(
                 f"recipe {recipe.name}: validate_on = 'validation' needs a split "
                 f"with a validation set ('validation'), not {recipe.split!r}"
             )
@@ -125,26 +136,76 @@ def _validation(recipe: Recipe, data: MNISTData) -> tuple[np.ndarray, np.ndarray
 
 def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None) -> Trainer:
     t = recipe.train
-    opt = recipe.build_optimizer(model)
-    callbacks: list[Callback] = [TerminateOnNaN()]
-    if "schedule" in recipe.data:
-        callbacks.append(LearningRateScheduler(recipe.data["schedule"], base_lr=opt.lr))
-    callbacks += [ModelCheckpoint(run_dir / "checkpoints" / "last.npz"), MetricsLogger(run_dir)]
-    if stream is not None:
-        callbacks.append(ProgressBar(stream))
-    augment = t.get("augment")
-    if augment is not None and augment not in AUGMENTATIONS:
-        raise ValueError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
-    return Trainer(
+    return make_trainer(
         model,
-        opt,
-        t["loss"],
+        optimizer=dict(recipe.data["optimizer"]),
+        loss=t["loss"],
         batch_size=int(t["batch_size"]),
         seed=int(t["seed"]),
-        callbacks=callbacks,
-        augment=AUGMENTATIONS[augment] if augment else None,
+        schedule=recipe.data.get("schedule"),
+        augment=t.get("augment"),
+        early_stopping=t.get("early_stopping"),
+        callbacks=[ModelCheckpoint(run_dir / "checkpoints" / "last.npz"), MetricsLogger(run_dir)],
+        stream=stream,
+        validation=t["validate_on"],
         recipe=recipe.data,
     )
+
+
+def _where(source: str | None) -> str:
+    return "the MNIST cache" if source in (None, "cache") else str(source)
+
+
+def load_run_data(
+    record: dict[str, Any], data_path: str | Path | None = None
+) -> tuple[MNISTData, str | None]:
+    """The data a run or model file recorded, as ``(data, note)``.
+
+    ``record`` is a recipe's ``[data]`` table or a model's ``metadata["data"]``: ``split``,
+    ``seed``, and (when recorded) ``source`` (``"cache"`` or a path) and ``sha256`` (of the
+    decoded arrays). Without ``data_path`` the recorded source is read and must still hash
+    to ``sha256``; a path that is gone or data that differs is a ``BarenetError`` naming both.
+    With ``data_path`` that data is used, and ``note`` says when it differs from the record.
+    """
+    split, seed = str(record.get("split", "official")), int(record.get("seed", 42))
+    source, digest = record.get("source"), record.get("sha256")
+    if data_path is not None:
+        data = load_mnist(data_path, split=split, seed=seed)
+        note = None
+        if digest and data.sha256 != digest:
+            note = (
+                f"--data {data_path} differs from the data the run recorded ({_where(source)}, "
+                f"sha256 {digest[:12]}...): using {data_path} (sha256 {data.sha256[:12]}...)"
+            )
+        return data, note
+    path = None if source in (None, "cache") else Path(source)
+    if path is not None and not path.exists():
+        raise BarenetError(
+            f"the run's data {path} is gone; give --data PATH to use other data "
+            f"(the run recorded sha256 {str(digest)[:12]}...)"
+        )
+    data = load_mnist(path, split=split, seed=seed)
+    if digest and data.sha256 != digest:
+        raise BarenetError(
+            f"{_where(source)} now holds other data (sha256 {data.sha256[:12]}...) than the "
+            f"run recorded (sha256 {digest[:12]}...); give --data PATH to use it anyway"
+        )
+    return data, None
+
+
+def run_progress(run_dir: str | Path) -> tuple[int, int, bool]:
+    """``(epochs done, epochs the recipe plans, finished)`` of a run directory; finished means
+    it wrote its model file."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "recipe.toml").is_file():
+        raise BarenetError(
+            f"{run_dir} is not a barenet run directory (no recipe.toml): nothing to resume; "
+            "give the --out folder of an interrupted `barenet train`"
+        )
+    recipe = Recipe.from_file(run_dir / "recipe.toml")
+    ckpt = run_dir / "checkpoints" / "last.npz"
+    done = read_checkpoint(ckpt).epoch if ckpt.exists() else 0
+    return done, int(recipe.train["epochs"]), (run_dir / "model.npz").exists()
 
 
 def run_training(
@@ -154,43 +215,64 @@ def run_training(
     data_path: str | Path | None = None,
     resume: bool = False,
     stream: TextIO | None = sys.stdout,
+    threads: int | None = None,
 ) -> RunResult:
     """Train ``recipe`` on MNIST in ``run_dir`` (continuing its checkpoint if ``resume``),
-    evaluate on the test set and write the model file."""
-    run_dir = Path(run_dir)
+    evaluate on the test set and write the model file. The BLAS pool is capped at
+    ``threads`` (default ``$BARENET_THREADS`` or 1) while it runs."""
+    with limit_threads(threads):
+        return _run(recipe, Path(run_dir), data_path, resume, stream)
+
+
+def _run(
+    recipe: Recipe,
+    run_dir: Path,
+    data_path: str | Path | None,
+    resume: bool,
+    stream: TextIO | None,
+) -> RunResult:
     ckpt = run_dir / "checkpoints" / "last.npz"
     if run_dir.exists() and not run_dir.is_dir():
-        raise NotADirectoryError(f"{run_dir} is a file, not a run directory; choose another --out")
+        raise BarenetError(f"{run_dir} is a file, not a run directory; choose another --out")
     if resume:
         if not ckpt.exists():
-            raise FileNotFoundError(f"no checkpoint to resume in {run_dir} ({ckpt} is missing)")
+            raise BarenetError(f"no checkpoint to resume in {run_dir} ({ckpt} is missing)")
     elif ckpt.exists():
-        raise FileExistsError(
+        raise BarenetError(
             f"{run_dir} already holds a training run; continue it with "
             f"--resume {run_dir} or choose another --out"
         )
     fresh = not run_dir.exists() or not any(run_dir.iterdir())
     try:
         # What can fail on the user's input (the data, the recipe) fails before a file is written.
-        data = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed)
+        source = "cache" if data_path is None else str(Path(data_path).expanduser().resolve())
+        if resume:
+            data, note = load_run_data(recipe.data["data"], data_path)
+            if note and stream is not None:
+                print(f"note: {note}", file=stream)
+            if data_path is None:
+                source = recipe.data["data"].get("source", "cache")
+        else:
+            data = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed)
+            recipe = Recipe(copy.deepcopy(recipe.data), notes=recipe.notes)
+            recipe.data["data"].update(source=source, sha256=data.sha256)
         model = recipe.build_model()
+        validation = _validation(recipe, data)
+        if stream is not None and not resume:
+            print(f"run directory: {run_dir}", file=stream)
         try:
             (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OSError(f"cannot create run directory {run_dir}: {exc.strerror}") from None
-        if not resume:
-            with atomic_write(run_dir / "recipe.toml") as f:
-                f.write(recipe.to_toml().encode())
+            raise BarenetError(f"cannot create run directory {run_dir}: {exc.strerror}") from None
+        with atomic_write(run_dir / "recipe.toml") as f:
+            f.write(recipe.to_toml().encode())
         trainer = _trainer(recipe, model, run_dir, stream)
         if resume:
             trainer.restore(ckpt)
             if stream is not None:
                 print(f"resuming {run_dir} after epoch {trainer.epoch}", file=stream)
         history = trainer.fit(
-            data.train.x,
-            data.train.y,
-            int(recipe.train["epochs"]),
-            validation_data=_validation(recipe, data),
+            data.train.x, data.train.y, int(recipe.train["epochs"]), validation_data=validation
         )
     except BaseException:
         # A run that stopped before its first checkpoint has nothing to resume: leave no
@@ -201,33 +283,66 @@ def run_training(
     seconds = sum(r["seconds"] for r in history.records)
     evaluation = model.evaluate(data.test.x, data.test.y, loss=trainer.loss)
     with atomic_write(run_dir / "evaluation.json") as f:
-        f.write(json.dumps(evaluation.to_dict(), indent=1).encode())
+        f.write(json.dumps({"split": "test", **evaluation.to_dict()}, indent=1).encode())
+    metrics = {
+        "test_accuracy": evaluation.accuracy,
+        "test_loss": evaluation.loss,
+        **{k: v for k, v in history.last.items() if k.startswith("val_")},
+        "epochs": trainer.epoch,
+        "train_seconds": round(seconds, 2),
+    }
+    if trainer.restored_epoch is not None:
+        metrics["best_epoch"] = trainer.restored_epoch
     model.save(
         run_dir / "model.npz",
         class_names=CLASS_NAMES,
         preprocessing=PREPROCESSING,
         loss=trainer.loss.get_config(),
-        metrics={
-            "test_accuracy": evaluation.accuracy,
-            "test_loss": evaluation.loss,
-            **{k: v for k, v in history.last.items() if k.startswith("val_")},
-            "epochs": trainer.epoch,
-            "train_seconds": round(seconds, 2),
-        },
+        metrics=metrics,
         recipe=recipe.data,
-        data_source=data.source,
+        data={
+            "split": recipe.split,
+            "seed": recipe.split_seed,
+            # The data this model was last trained and scored on (recipe.toml keeps the
+            # data the run started with; they differ only after a --resume --data).
+            "source": source,
+            "sha256": data.sha256,
+            "description": data.source,
+        },
     )
     return RunResult(run_dir, model, history, evaluation, seconds)
 
 
 def resume_training(
-    run_dir: str | Path, *, data_path: str | Path | None = None, stream: TextIO | None = sys.stdout
+    run_dir: str | Path,
+    *,
+    data_path: str | Path | None = None,
+    epochs: int | None = None,
+    stream: TextIO | None = sys.stdout,
+    threads: int | None = None,
 ) -> RunResult:
+    """Continue the run in ``run_dir`` from its last checkpoint, on the data it recorded
+    (``data_path`` overrides it). With ``epochs``, train to that many epochs in total: the
+    recorded recipe's ``train.epochs`` changes (a cosine that ended with the training is
+    stretched to the new end; other schedules do not depend on it, so the result equals a
+    run of ``epochs`` in one go). A finished run without a larger ``epochs`` is an error."""
     run_dir = Path(run_dir)
-    if not (run_dir / "recipe.toml").is_file():
-        raise FileNotFoundError(
-            f"{run_dir} is not a barenet run directory (no recipe.toml): nothing to resume; "
-            "give the --out folder of an interrupted `barenet train`"
-        )
+    done, planned, finished = run_progress(run_dir)
     recipe = Recipe.from_file(run_dir / "recipe.toml")
-    return run_training(recipe, run_dir, data_path=data_path, resume=True, stream=stream)
+    target = planned if epochs is None else epochs
+    if target < done:
+        raise BarenetError(
+            f"{run_dir} has already trained {done} epochs; --epochs must be more than that"
+        )
+    if finished and target <= done:
+        raise BarenetError(
+            f"{run_dir} is finished ({done} of {planned} epochs); nothing to do. "
+            f"To train it longer: --resume {run_dir} --epochs N with N > {done}"
+        )
+    if target != planned:
+        extended = apply_overrides(recipe, {"train.epochs": target})
+        extended.data["name"] = recipe.name
+        recipe = extended
+    return run_training(
+        recipe, run_dir, data_path=data_path, resume=True, stream=stream, threads=threads
+    )

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from barenet.data import Batches, one_hot
+from barenet.errors import BarenetError
 from barenet.io import Checkpoint, read_checkpoint, write_checkpoint
 from barenet.nn import Loss, Optimizer, Sequential, get_loss
 from barenet.nn.layers import as_rng
@@ -34,8 +35,10 @@ from .history import History
 Augment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 TRAIN_EVAL_SIZE = 10_000
-"""Train accuracy is measured after each epoch on this many training examples (evenly
-spaced), without dropout; the train loss is the mean of the epoch's batch losses."""
+"""The training metrics (``loss``, ``accuracy``) are measured at the end of each epoch on this
+many training examples (evenly spaced), clean: no dropout, no augmentation, the weights as the
+epoch left them, like the validation metrics. ``batch_loss`` is the running mean of the
+epoch's batch losses (with dropout and augmentation) that the progress bar shows."""
 
 
 def check_dataset(
@@ -43,27 +46,27 @@ def check_dataset(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate a data set once, before training: shapes, finiteness, label range."""
     if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
-        raise TypeError(f"{what} data must be numpy arrays")
+        raise BarenetError(f"{what} data must be numpy arrays")
     if x.ndim != 2 or x.shape[1] != model.in_features:
-        raise ValueError(f"{what} inputs must have shape (N, {model.in_features}), got {x.shape}")
+        raise BarenetError(f"{what} inputs must have shape (N, {model.in_features}), got {x.shape}")
     if len(x) != len(y):
-        raise ValueError(f"{what} data has {len(x)} inputs but {len(y)} labels")
+        raise BarenetError(f"{what} data has {len(x)} inputs but {len(y)} labels")
     if len(x) == 0:
-        raise ValueError(f"{what} data is empty")
+        raise BarenetError(f"{what} data is empty")
     x = x.astype(model.dtype, copy=False)
     # In slices: np.isfinite of all of MNIST at once would be a 47 MB temporary.
     if not all(np.isfinite(x[i : i + 4096]).all() for i in range(0, len(x), 4096)):
-        raise ValueError(f"{what} inputs contain NaN or infinite values")
+        raise BarenetError(f"{what} inputs contain NaN or infinite values")
     if y.ndim == 1:
         if not np.issubdtype(y.dtype, np.integer):
-            raise ValueError(f"{what} labels must be integer class ids or one-hot rows")
+            raise BarenetError(f"{what} labels must be integer class ids or one-hot rows")
         if y.min() < 0 or y.max() >= model.out_features:
-            raise ValueError(
+            raise BarenetError(
                 f"{what} labels must lie in [0, {model.out_features - 1}], "
                 f"got [{y.min()}, {y.max()}]"
             )
     elif y.shape != (len(x), model.out_features):
-        raise ValueError(
+        raise BarenetError(
             f"{what} one-hot labels must have shape (N, {model.out_features}), got {y.shape}"
         )
     return x, y
@@ -86,7 +89,7 @@ class Trainer:
         recipe: dict[str, Any] | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+            raise BarenetError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.model, self.optimizer, self.loss = model, optimizer, get_loss(loss)
         self.batch_size = batch_size
         self.data_rng = as_rng(seed)
@@ -99,6 +102,7 @@ class Trainer:
         self.batches_per_epoch = 0
         self.stop_training = False
         self.last_checkpoint: Path | None = None
+        self.restored_epoch: int | None = None  # set when EarlyStopping put back its best
 
     def _call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
@@ -114,12 +118,13 @@ class Trainer:
         """Train until ``epochs`` epochs are complete in total (a resumed trainer continues
         from ``self.epoch``)."""
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
-            raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+            raise BarenetError(f"epochs must be a positive integer, got {epochs!r}")
         x, y = check_dataset(self.model, x, y)
         if self.batch_size > len(x):
-            raise ValueError(
+            raise BarenetError(
                 f"batch_size {self.batch_size:,} is larger than the {len(x):,} training examples"
             )
+        xv = yv = None
         if validation_data is not None:
             xv, yv = check_dataset(self.model, *validation_data, what="validation")
         # Losses other than cross-entropy want one-hot rows: build them once, not per batch.
@@ -131,7 +136,23 @@ class Trainer:
         self.batches_per_epoch = len(batches)
         self.total_epochs = epochs
         self.stop_training = False
+        self.restored_epoch = None
         self._call("on_train_begin")
+        # A diverging network overflows before its loss turns non-finite; TerminateOnNaN
+        # stops it with one clear error instead of a page of RuntimeWarnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            validation = (xv, yv) if xv is not None and yv is not None else None
+            self._epochs(epochs, batches, (x_eval, y_eval), validation)
+        self._call("on_train_end")
+        return self.history
+
+    def _epochs(
+        self,
+        epochs: int,
+        batches: Batches,
+        train_eval: tuple[np.ndarray, np.ndarray],
+        validation: tuple[np.ndarray, np.ndarray] | None,
+    ) -> None:
         while self.epoch < epochs and not self.stop_training:
             epoch = self.epoch
             self._call("on_epoch_begin", epoch)
@@ -146,30 +167,19 @@ class Trainer:
                 cost_sum += cost * len(xb)
                 seen += len(xb)
             seconds = time.perf_counter() - start
-            logs: dict[str, Any] = {
-                "epoch": epoch + 1,
-                "loss": cost_sum / seen,
-                "accuracy": self._accuracy(x_eval, y_eval),
-                "val_loss": None,
-                "val_accuracy": None,
-                "lr": self.optimizer.lr,
-                "seconds": seconds,
-            }
-            if validation_data is not None:
-                logs["val_loss"], logs["val_accuracy"] = self.score(xv, yv)
+            logs: dict[str, Any] = {"epoch": epoch + 1}
+            logs["loss"], logs["accuracy"] = self.score(*train_eval)
+            logs["val_loss"], logs["val_accuracy"] = (
+                self.score(*validation) if validation is not None else (None, None)
+            )
+            logs.update(batch_loss=cost_sum / seen, lr=self.optimizer.lr, seconds=seconds)
             self.epoch += 1
             self.history.append(logs)
             self._call("on_epoch_end", epoch, logs)
-        self._call("on_train_end")
-        return self.history
-
-    def _accuracy(self, x: np.ndarray, y: np.ndarray) -> float:
-        truth = y if y.ndim == 1 else np.argmax(y, axis=1)
-        return float(np.mean(self.model.predict(x) == truth))
 
     def score(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(mean loss, accuracy) on a data set, in inference mode."""
-        out = np.concatenate([self.model.forward(x[i : i + 8192]) for i in range(0, len(x), 8192)])
+        out = self.model.infer(x)
         truth = y if y.ndim == 1 else np.argmax(y, axis=1)
         return self.loss.value(out, y), float(np.mean(np.argmax(out, axis=1) == truth))
 
@@ -197,7 +207,7 @@ class Trainer:
         """Continue from a checkpoint: weights, optimizer state, both generators, history."""
         ckpt = source if isinstance(source, Checkpoint) else read_checkpoint(source)
         if ckpt.config != self.model.get_config():
-            raise ValueError("the checkpoint's architecture differs from this model's")
+            raise BarenetError("the checkpoint's architecture differs from this model's")
         self.model.load_state_dict(ckpt.params)
         self.optimizer.load_state_dict(ckpt.optimizer)
         self.model.rng.bit_generator.state = ckpt.rng["model"]

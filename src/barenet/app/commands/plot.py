@@ -16,13 +16,20 @@ def register(subparsers: Any) -> None:
         "matrix, misclassified test digits and the first layer's weights.",
     )
     p.add_argument("run_dir", help="a run directory written by `barenet train`")
-    p.add_argument("--data", metavar="PATH", help=DATA_HELP)
+    p.add_argument(
+        "--data", metavar="PATH", help=DATA_HELP.replace("the cache", "the data the run recorded")
+    )
     p.set_defaults(func=run_plot)
 
 
 def run_plot(args: argparse.Namespace) -> int:
+    import sys
+
     from barenet.app.plots import plot_run
 
-    for path in plot_run(args.run_dir, data_path=args.data):
+    notes: list[str] = []
+    for path in plot_run(args.run_dir, data_path=args.data, notes=notes):
         print(path)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0

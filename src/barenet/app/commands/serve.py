@@ -56,7 +56,7 @@ def _listen(host: str, port: int) -> Any:
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
-        raise ValueError(f"cannot listen on {host!r}: {exc.strerror}") from None
+        raise OSError(f"cannot listen on {host!r}: {exc.strerror}") from None
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
