@@ -26,8 +26,8 @@ L-BFGS), a learning-rate ``schedule`` replaces ``learning_rate="invscaling"``/``
 the classifier always has a softmax output (two units for two classes, where scikit-learn
 uses one logistic unit), there is no multilabel classification and no sparse input.
 barenet's own parameters: ``layers`` (a full spec, as ``Model.from_spec`` takes it),
-``dropout``, ``schedule`` and ``threads`` (BLAS threads while fitting and predicting: 1 by
-default, as the ``barenet`` command; None leaves NumPy's setting alone).
+``dropout``, ``schedule`` and ``threads`` (BLAS threads while fitting and predicting: by
+default ``$BARENET_THREADS`` or 1, as ``Model.fit``; 0 leaves NumPy's setting alone).
 
 Randomness: ``random_state`` seeds the weights, the batch order, dropout and the early-stopping
 split; the same ``random_state`` gives the same weights. Pickling works as for any
@@ -51,17 +51,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
-from threadpoolctl import threadpool_limits
 
 from barenet.nn import Optimizer, get_optimizer
-from barenet.train import (
-    Callback,
-    LearningRateScheduler,
-    Model,
-    TerminateOnNaN,
-    Trainer,
-    TrainingDiverged,
-)
+from barenet.train import Callback, Model, Trainer, TrainingDiverged
+from barenet.train.setup import make_trainer
+from barenet.train.threads import limit_threads
 
 __all__ = ["BarenetClassifier", "BarenetRegressor"]
 
@@ -122,7 +116,7 @@ class _BarenetMLP(BaseEstimator):
         "layers": [list, None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "schedule": [str, dict, None],
-        "threads": [Interval(Integral, 1, None, closed="left"), None],
+        "threads": [Interval(Integral, 0, None, closed="left"), None],
     }
 
     _loss = "cross_entropy"
@@ -153,7 +147,7 @@ class _BarenetMLP(BaseEstimator):
         layers: list[dict[str, Any]] | None = None,
         dropout: float = 0.0,
         schedule: str | dict[str, Any] | None = None,
-        threads: int | None = 1,
+        threads: int | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -294,18 +288,17 @@ class _BarenetMLP(BaseEstimator):
         if self._optimizer is None or not incremental:
             self._optimizer = self._optimizer_for(self.model_, batch_size)
         self._batch_size = batch_size
-        callbacks: list[Callback] = [TerminateOnNaN()]
-        if self.schedule is not None:
-            callbacks.append(LearningRateScheduler(self.schedule, base_lr=self.learning_rate_init))
+        # The schedule (if any) scales the initial rate, not where the last call left it.
+        self._optimizer.lr = self.learning_rate_init
         data = _Data(x, target, validation, incremental)
-        callbacks.append(_EpochEnd(self, data))
-        trainer = Trainer(
+        trainer = make_trainer(
             self.model_,
-            self._optimizer,
-            self._loss,
+            optimizer=self._optimizer,
+            loss=self._loss,
             batch_size=batch_size,
             seed=self._data_rng,
-            callbacks=callbacks,
+            schedule=self.schedule,
+            callbacks=[_EpochEnd(self, data)],
         )
         # A partial_fit continues the schedule where the previous call left it.
         trainer.epoch = self._epochs if incremental else 0
@@ -381,12 +374,11 @@ class _BarenetMLP(BaseEstimator):
         return self._fit(X, y, incremental=False)
 
     def _blas_threads(self) -> contextlib.AbstractContextManager[Any]:
-        """Limit NumPy's BLAS to ``threads`` threads while this estimator computes: small
-        networks run as fast on one thread on a quiet machine, many times faster on a busy
-        one, and give the same bits on any machine (as ``barenet --threads``)."""
-        if self.threads is None:
-            return contextlib.nullcontext()
-        return threadpool_limits(limits=self.threads, user_api="blas")
+        """Cap NumPy's BLAS at ``threads`` threads while this estimator computes (None:
+        ``$BARENET_THREADS`` or 1; 0: not capped), as ``Model.fit`` and ``barenet train`` do:
+        small networks run as fast on one thread on a quiet machine, many times faster on a
+        busy one, and give the same bits on any machine."""
+        return limit_threads(self.threads)
 
     def _checked(self, X: Any) -> np.ndarray:
         """``X`` checked against what the estimator was fitted on, in the network's dtype."""
@@ -511,7 +503,7 @@ class BarenetRegressor(RegressorMixin, _BarenetMLP):
         return float(self.n_outputs_)
 
     def _validation_score(self, x: np.ndarray, y: np.ndarray) -> float:
-        return float(r2_score(y, self.model_.forward(x)))
+        return float(r2_score(y, self.model_.infer(x)))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X: Any, y: Any) -> BarenetRegressor:
@@ -522,7 +514,7 @@ class BarenetRegressor(RegressorMixin, _BarenetMLP):
         """Predictions (n_samples,) for one target, (n_samples, n_targets) for several."""
         x = self._checked(X)
         with self._blas_threads():
-            out = self.model_.forward(x).astype(np.float64)
+            out = self.model_.infer(x).astype(np.float64)
         return out.ravel() if self.n_outputs_ == 1 else out
 
     def __sklearn_tags__(self) -> Any:

@@ -25,6 +25,7 @@ import numpy as np
 
 from barenet._files import existing_file
 from barenet._version import __version__
+from barenet.errors import BarenetError
 from barenet.io import atomic_write, read_model
 from barenet.nn import Activation, Layer, Sequential
 
@@ -33,7 +34,9 @@ OPSET = 17
 IR_VERSION = 8
 """The ONNX file-format version that goes with opset 17."""
 
-INPUT, OUTPUT = "input", "probabilities"
+INPUT, OUTPUT, VALUES = "input", "probabilities", "values"
+"""Graph input and outputs: a classifier gives ``probabilities``, a regression network (one
+output unit that is not a sigmoid, ``Sequential.is_classifier``) its ``values``."""
 
 Converter = Callable[[Layer, "Graph", str], str]
 CONVERTERS: dict[str, Converter] = {}
@@ -144,7 +147,7 @@ def _activation(layer: Layer, graph: Graph, x: str) -> str:
     try:
         convert = ACTIVATIONS[config["name"]]
     except KeyError:
-        raise ValueError(
+        raise BarenetError(
             f"cannot export activation {config['name']!r} to ONNX; "
             f"supported: {', '.join(sorted(ACTIVATIONS))}"
         ) from None
@@ -193,22 +196,25 @@ def build(model: Sequential, metadata: dict[str, Any] | None = None) -> Any:
     for i, layer in enumerate(model.layers, start=1):
         kind = layer.get_config()["type"]
         if kind not in CONVERTERS:
-            raise ValueError(
+            raise BarenetError(
                 f"cannot export layer {i} ({layer!r}) to ONNX: no converter for {kind!r} "
                 f"layers; supported: {', '.join(sorted(CONVERTERS))}"
             )
         out = CONVERTERS[kind](layer, graph, out)
-    out, classes = _probabilities(model, graph, out)
-    graph.nodes.append(onnx.helper.make_node("Identity", [out], [OUTPUT], name=OUTPUT))
+    if model.is_classifier():
+        output, (out, classes) = OUTPUT, _probabilities(model, graph, out)
+    else:
+        output, classes = VALUES, model.out_features
+    graph.nodes.append(onnx.helper.make_node("Identity", [out], [output], name=output))
 
     elem = onnx.helper.np_dtype_to_tensor_dtype(model.dtype)
     info = {**model.metadata, **(metadata or {})}
     names = info.get("class_names") or [str(k) for k in range(classes)]
-    if len(names) != classes:
-        raise ValueError(f"{len(names)} class names for {classes} outputs: {names!r}")
+    if model.is_classifier() and len(names) != classes:
+        raise BarenetError(f"{len(names)} class names for {classes} outputs: {names!r}")
     contract = {"shape": [model.in_features], "range": [0, 1], "preprocessing": "mnist"}
     props = {
-        "class_names": names,
+        "class_names": names if model.is_classifier() else None,
         "input": info.get("input", contract),
         "preprocessing": info.get("preprocessing"),
         "barenet_version": __version__,
@@ -219,14 +225,14 @@ def build(model: Sequential, metadata: dict[str, Any] | None = None) -> Any:
             graph.nodes,
             "barenet",
             [onnx.helper.make_tensor_value_info(INPUT, elem, ["N", model.in_features])],
-            [onnx.helper.make_tensor_value_info(OUTPUT, elem, ["N", classes])],
+            [onnx.helper.make_tensor_value_info(output, elem, ["N", classes])],
             graph.initializers,
         ),
         producer_name="barenet",
         producer_version=__version__,
         opset_imports=[onnx.helper.make_opsetid("", OPSET)],
         ir_version=IR_VERSION,
-        doc_string=f"barenet network: {model!r}. Output: class probabilities.",
+        doc_string=f"barenet network: {model!r}. Output: {output}.",
     )
     # Structured entries as JSON; the version and the source file name as plain strings.
     onnx.helper.set_model_props(
@@ -263,7 +269,7 @@ def export_file(
     """Export a barenet model file (``model.npz``) to ONNX: (the network, the ONNX path)."""
     source = existing_file(model_path, "model file")
     if Path(out).resolve() == source.resolve():
-        raise ValueError(f"the ONNX file would overwrite the model file {source}")
+        raise BarenetError(f"the ONNX file would overwrite the model file {source}")
     model = read_model(source)
     return model, to_onnx(model, out, metadata={"source": source.name})
 
@@ -271,8 +277,9 @@ def export_file(
 def check_with_onnxruntime(
     model: Sequential, path: str | os.PathLike[str], x: np.ndarray
 ) -> tuple[float, float]:
-    """Run the ONNX file with onnxruntime on ``x`` and compare with ``model.predict_proba``:
-    (largest absolute difference of a probability, share of rows with the same argmax)."""
+    """Run the ONNX file with onnxruntime on ``x`` and compare with ``model.predict_proba``
+    (a regression network: ``model.infer``): (largest absolute difference of an output, share
+    of rows with the same argmax)."""
     try:
         import onnxruntime
     except ImportError:
@@ -280,7 +287,9 @@ def check_with_onnxruntime(
             "checking an export needs onnxruntime: pip install 'barenet[onnx]'"
         ) from None
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    ours = model.predict_proba(x)
-    theirs = session.run([OUTPUT], {INPUT: x.astype(model.dtype, copy=False)})[0]
+    classifier = model.is_classifier()
+    ours = model.predict_proba(x) if classifier else model.infer(x)
+    output = OUTPUT if classifier else VALUES
+    theirs = session.run([output], {INPUT: x.astype(model.dtype, copy=False)})[0]
     same = float(np.mean(np.argmax(ours, axis=1) == np.argmax(theirs, axis=1)))
     return float(np.max(np.abs(ours - theirs), initial=0.0)), same

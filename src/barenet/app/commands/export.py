@@ -14,7 +14,8 @@ def register(subparsers: Any) -> None:
         "export",
         help="export a model file to ONNX, to run it without barenet (onnxruntime, browsers)",
         description="Write MODEL (a model.npz written by barenet) as an ONNX graph: float32 "
-        "input rows (N, 784) in [0, 1], output class probabilities (N, classes); the class "
+        "input rows (N, 784) in [0, 1], output class probabilities (N, classes) (a regression "
+        "network: its values); the class "
         "names and preprocessing go in the ONNX metadata. Needs the onnx package "
         "(pip install 'barenet[onnx]').",
     )
@@ -38,7 +39,8 @@ def run_export(args: argparse.Namespace) -> int:
         model, path = export_file(args.model, args.out)
         print(
             f"wrote {path} ({path.stat().st_size:,} bytes): input (N, {model.in_features}) "
-            f"{model.dtype} → probabilities, {len(model.layers)} layers"
+            f"{model.dtype} → {'probabilities' if model.is_classifier() else 'values'}, "
+            f"{len(model.layers)} layers"
         )
         if args.verify:
             x = np.random.default_rng(0).random((VERIFY_ROWS, model.in_features))
