@@ -222,7 +222,7 @@ def test_grid_search_through_joblibs_dask_backend_on_a_local_cluster(wine):
     grid = {"hidden_layer_sizes": [(4,), (8,)]}
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
         parallel_backend("dask"),

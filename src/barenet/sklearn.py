@@ -327,7 +327,9 @@ class _BarenetMLP(BaseEstimator):
     def _epoch_end(self, trainer: Trainer, logs: dict[str, Any], data: _Data) -> None:
         """scikit-learn's bookkeeping after an epoch: the loss curve, the stopping rule."""
         weights = sum(float(np.vdot(p.value, p.value)) for p in self.model_.parameters() if p.decay)
-        loss = logs["loss"] / self._loss_scale() + 0.5 * self.alpha * weights / self._batch_size
+        # The mean loss of the epoch's batches, as scikit-learn's loss_ (not the clean loss).
+        penalty = 0.5 * self.alpha * weights / self._batch_size
+        loss = logs["batch_loss"] / self._loss_scale() + penalty
         self.n_iter_ += 1
         self.t_ += len(data.x)
         self.loss_ = loss
