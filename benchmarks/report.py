@@ -19,7 +19,7 @@ from typing import Any
 
 from barenet._files import atomic_write
 
-from . import sklearn_fit
+from . import augment, sklearn_fit
 from .workloads import Workload
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -341,6 +341,13 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
 
     if "sklearn_fit" in results:
         w(sklearn_fit.markdown(results["sklearn_fit"]))
+    if "augment" in results:
+        w(augment.markdown(results["augment"]))
+    if "sweeps" in results:
+        from . import sweeps
+
+        w("\n".join(sweeps.markdown(results["sweeps"])))
+
     w("## Start-up")
     w()
     w(f"`barenet --help`: {_fmt(results.get('startup_seconds'), '.3f')} s (median of 7 runs).")

@@ -29,7 +29,7 @@ import numpy as np
 
 from barenet._files import atomic_write
 
-from . import report, sklearn_fit
+from . import augment, report, sklearn_fit
 from .frameworks import OPTIONAL, RUNNERS, available
 from .report import THREAD_VARIABLES
 from .workloads import TIME_TO_ACCURACY, WORKLOADS, Workload
@@ -149,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workloads", default=None, help="comma-separated, e.g. 784-16-10/64/sgd")
     parser.add_argument("--epochs", type=int, default=None, help="timed epochs per run")
     parser.add_argument("--no-tta", action="store_true", help="skip the time-to-accuracy runs")
+    parser.add_argument("--no-sweeps", action="store_true", help="skip the sweep engine's part")
     parser.add_argument(
         "--threads",
         default="1",
@@ -254,6 +255,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["sklearn_fit"] = sklearn_fit.run(smoke=smoke, data=args.data)
         if "error" in results["sklearn_fit"]:
             results["failures"].append(results["sklearn_fit"]["error"])
+    results["augment"] = augment.run(child_env(args.threads), smoke=smoke)
+    if "error" in results["augment"]:
+        results["failures"].append(results["augment"]["error"])
+    if not args.no_sweeps:
+        from . import sweeps
+
+        torch_tta = [r for r in results["time_to_accuracy"] if r["framework"] == "torch"]
+        reached = torch_tta[0]["seconds"] if torch_tta and torch_tta[0]["reached"] else None
+        results["sweeps"] = sweeps.run(smoke=smoke, torch_seconds=reached)
     results["startup_seconds"] = startup_seconds()
     results["machine"]["load_after"] = _load()
 

@@ -5,10 +5,12 @@ accuracy (mean ± standard deviation over the seeds) and training time, with the
 that produced it. Run it with ``make results`` or::
 
     .venv/bin/python scripts/results.py [--recipes seed001 default ...] [--seeds 0 1 2]
+                                        [--workers N | --scheduler tcp://host:8786]
 
-Each run is a normal run directory under ``runs/results/``; an existing finished run (one
-with ``model.npz``) is reused rather than trained again, so the script can be stopped and
-restarted.
+The runs are trials of the sweep engine (``barenet.sweep``): every recipe and seed at once on
+a Dask cluster, by default one single-threaded worker per core of this machine. Each run is a
+normal run directory under ``runs/results/``; a finished one is reused rather than trained
+again, so the script can be stopped and restarted.
 """
 
 from __future__ import annotations
@@ -22,25 +24,30 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from barenet.io import read_model_header
-from barenet.train import Recipe, list_recipes, run_training
-from barenet.train.overrides import apply_overrides
+from barenet.sweep import Job, Runner, open_client
+from barenet.sweep.progress import Progress
+from barenet.train import Recipe, list_recipes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_one(recipe: Recipe, seed: int, root: Path) -> dict[str, float]:
-    run_dir = root / f"{recipe.name}-seed{seed}"
-    model_path = run_dir / "model.npz"
-    if not model_path.exists():
-        if run_dir.exists():
-            import shutil
-
-            shutil.rmtree(run_dir)  # an unfinished run from an interrupted script
-        print(f"training {recipe.name} with seed {seed} ...", flush=True)
-        run_training(apply_overrides(recipe, {"train.seed": seed}), run_dir, stream=None)
-    metrics = read_model_header(model_path)["metadata"]["metrics"]
-    return {"accuracy": metrics["test_accuracy"], "seconds": metrics["train_seconds"]}
+def run_all(
+    recipes: list[Recipe], seeds: list[int], root: Path, scheduler: str | None, workers: int | None
+) -> dict[str, dict[str, Any]]:
+    """Every recipe with every seed, as trials of one sweep: the records by run name."""
+    jobs = [
+        Job(f"{r.name}-seed{s}", r.data, s, int(r.train["epochs"]), i)
+        for i, r in enumerate(recipes)
+        for s in seeds
+    ]
+    with open_client(scheduler, workers) as client:
+        progress = Progress(sys.stdout, metric="test_accuracy")
+        records = Runner(client, root, progress=progress).run(jobs, phase="runs")
+        progress.close()
+    failed = [r for r in records.values() if r["status"] != "ok"]
+    if failed:
+        raise SystemExit("failed: " + "; ".join(f"{r['name']}: {r['error']}" for r in failed))
+    return records
 
 
 def target(expected: dict[str, Any], mean: float) -> str:
@@ -61,15 +68,20 @@ def main() -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--out", default=str(ROOT / "docs" / "results.md"))
     parser.add_argument("--runs", default=str(ROOT / "runs" / "results"))
+    parser.add_argument(
+        "--workers", type=int, help="local worker processes (default: one per core)"
+    )
+    parser.add_argument("--scheduler", help="a running Dask scheduler instead of a local cluster")
     args = parser.parse_args()
-    # run_training caps BLAS at $BARENET_THREADS or one thread, as `barenet train` does.
 
+    recipes = [Recipe.find(name) for name in args.recipes]
+    # Each trial trains with one BLAS thread, as `barenet train` does by default.
+    records = run_all(recipes, args.seeds, Path(args.runs), args.scheduler, args.workers)
     rows, sources = [], []
-    for name in args.recipes:
-        recipe = Recipe.find(name)
-        results = [run_one(recipe, seed, Path(args.runs)) for seed in args.seeds]
-        acc = [r["accuracy"] * 100 for r in results]
-        secs = [r["seconds"] for r in results]
+    for recipe in recipes:
+        results = [records[f"{recipe.name}-seed{seed}"] for seed in args.seeds]
+        acc = [r["test_accuracy"] * 100 for r in results]
+        secs = [r["train_seconds"] for r in results]
         mean = statistics.mean(acc)
         std = statistics.stdev(acc) if len(acc) > 1 else 0.0
         rows.append(
@@ -111,7 +123,8 @@ def main() -> int:
             *sources,
             "",
             f"Seeds: {', '.join(map(str, args.seeds))}. Generated {date.today().isoformat()} with "
-            f"Python {platform.python_version()}, one BLAS thread. Run directories: `{runs}/`.",
+            f"Python {platform.python_version()}, one BLAS thread per run, the runs spread over "
+            f"the cores by the sweep engine (`barenet.sweep`). Run directories: `{runs}/`.",
             "",
         ]
     )

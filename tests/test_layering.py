@@ -17,9 +17,10 @@ ALLOWED = {
     "data": {"nn"},
     "io": {"nn"},
     "train": {"nn", "data", "io"},
+    "sweep": {"nn", "data", "io", "train"},
     "export": {"nn", "io"},
     "sklearn": {"nn", "data", "io", "train"},
-    "app": {"nn", "data", "io", "train", "export"},
+    "app": {"nn", "data", "io", "train", "sweep", "export"},
 }
 
 # Imports of a layer above, allowed only inside a function (run when called, never when the

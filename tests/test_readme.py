@@ -35,7 +35,17 @@ def test_seed000_example_prints_what_the_readme_shows(capsys, tmp_path, monkeypa
     out = run_block(1, capsys, tmp_path, monkeypatch)
     shown = re.findall(r"# (Epoch \d: \d+ / 10000 \([\d.]+%\))", BLOCKS[1])
     assert len(shown) == 3
-    assert out.splitlines() == shown  # same seed, same numbers
+    printed = out.splitlines()
+    assert len(printed) == 3
+    assert printed[0] == shown[0]  # one epoch from the same seed: the same digits on every CPU
+    # Later epochs differ by a few digits between BLAS kernels (the README says so): a
+    # regression in the network costs far more than 0.3 points.
+    for line, readme in zip(printed[1:], shown[1:], strict=True):
+        assert abs(_correct(line) - _correct(readme)) <= 30, (line, readme)
+
+
+def _correct(line: str) -> int:
+    return int(line.split(": ")[1].split(" / ")[0])
 
 
 def test_engine_example_runs(capsys, tmp_path, monkeypatch):

@@ -186,3 +186,32 @@ def test_resuming_on_other_data_says_so_and_the_model_names_it(run, tmp_path):
     from barenet import load
 
     assert load(out / "model.npz").metadata["data"]["source"] == str(other.resolve())
+
+
+def test_a_model_saved_with_its_split_is_scored_on_that_split(tmp_path, no_cache):
+    from barenet import Model, load_mnist
+
+    data = idx_folder(tmp_path / "mine", 0)
+    pooled = load_mnist(data, split="seed001", seed=7)
+    model = Model.from_sizes([784, 16, 10], activation="relu", seed=0)
+    model.fit(pooled.train.x, pooled.train.y, epochs=1, verbose=False)
+    model.save(tmp_path / "m.npz", data={"split": "seed001", "seed": 7})
+    proc = barenet("evaluate", tmp_path / "m.npz", "--data", data, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert (result["split"], result["n"]) == ("seed001", len(pooled.test))
+    np.testing.assert_allclose(
+        result["accuracy"], model.evaluate(pooled.test.x, pooled.test.y).accuracy
+    )
+
+
+def test_predict_accepts_a_checkpoint(run, tmp_path):
+    from PIL import Image
+
+    out, _ = run
+    x, _ = digits(1, np.random.default_rng(5))
+    Image.fromarray(255 - x[0]).save(tmp_path / "digit.png")  # dark on white, like paper
+    proc = barenet("predict", out / "checkpoints" / "last.npz", tmp_path / "digit.png")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"{tmp_path / 'digit.png'}: ")

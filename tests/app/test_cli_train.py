@@ -127,7 +127,7 @@ def test_recipes_lists_every_shipped_recipe():
     assert proc.returncode == 0
     names = [line.split()[0] for line in proc.stdout.splitlines() if line[:1].strip()]
     assert names == sorted(names)
-    assert set(names) == {"best", "default", "nielsen-ch3", "seed000", "seed001"}
+    assert set(names) == {"best", "default", "fast", "nielsen-ch3", "seed000", "seed001"}
 
 
 @pytest.mark.parametrize("command", ["", "train", "evaluate", "plot", "recipes", "data"])

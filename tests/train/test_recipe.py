@@ -4,7 +4,7 @@ from barenet.errors import BarenetError
 from barenet.nn import SGD
 from barenet.train import Model, Recipe, list_recipes
 
-SHIPPED = {"seed000", "seed001", "nielsen-ch3", "default", "best"}
+SHIPPED = {"seed000", "seed001", "nielsen-ch3", "default", "best", "fast"}
 
 
 def test_every_shipped_recipe_loads_and_builds():
@@ -87,8 +87,8 @@ def test_bad_recipe_files_are_rejected(tmp_path, text, message):
 
 
 def test_unknown_recipe_name_lists_shipped_ones():
-    with pytest.raises(ValueError, match=r"unknown recipe 'fast'.*default"):
-        Recipe.find("fast")
+    with pytest.raises(ValueError, match=r"unknown recipe 'fastest'.*default"):
+        Recipe.find("fastest")
     with pytest.raises(BarenetError, match=r"missing\.toml does not exist"):
         Recipe.find("missing.toml")
 

@@ -22,6 +22,7 @@ from barenet.errors import BarenetError
 from barenet.io import FormatError, read_checkpoint, read_model, write_model
 from barenet.nn import Loss, Optimizer, Schedule, Sequential, get_loss
 
+from .augment import Augmentation
 from .callbacks import Callback
 from .history import History
 from .metrics import Evaluation, class_ids, confusion_matrix
@@ -48,7 +49,7 @@ class Model(Sequential):
         validation_split: float = 0.0,
         callbacks: Iterable[Callback] = (),
         schedule: str | dict[str, Any] | Schedule | None = None,
-        augment: str | None = None,
+        augment: str | dict[str, Any] | Augmentation | None = None,
         early_stopping: dict[str, Any] | None = None,
         seed: int | np.random.Generator | None = None,
         threads: int | None = None,
@@ -60,9 +61,11 @@ class Model(Sequential):
         "momentum": 0.9}``, or an ``Optimizer`` built over ``model.parameters()``.
         ``validation_split`` holds out that fraction from the *end* of ``x``.
         ``schedule`` sets the learning rate per epoch; ``augment="shift"`` moves each digit by
-        up to 2 pixels; ``early_stopping={"patience": 5, "metric": "val_accuracy"}`` stops
-        when the metric stalls and keeps the best weights. A non-finite or exploding loss
-        stops training (``TerminateOnNaN``). The set-up is the one ``barenet train`` uses
+        up to 2 pixels, and a table such as ``{"rotate": 10, "elastic": {"alpha": 34,
+        "sigma": 4}}`` distorts it more (``docs/augmentation.md`` lists the keys);
+        ``early_stopping={"patience": 5, "metric": "val_accuracy"}`` stops when the metric
+        stalls and keeps the best weights. A non-finite or exploding loss stops training
+        (``TerminateOnNaN``). The set-up is the one ``barenet train`` uses
         (``barenet.train.setup.make_trainer``); the BLAS pool is capped at ``threads``
         (default ``$BARENET_THREADS`` or 1, see ``barenet.train.threads``).
         """

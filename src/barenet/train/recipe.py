@@ -9,7 +9,8 @@ A recipe has these tables (every key optional except the architecture)::
                  # or: sizes = [784, 128, 10], activation = "relu", output_activation = "softmax"
                  init = "he_normal";  bias_init = "zeros";  dropout = 0.0;  dtype = "float32"
     [train]      epochs = 10;  batch_size = 64;  loss = "cross_entropy";  seed = 0
-                 augment = "shift";  validate_on = "validation" | "test" | "none"
+                 augment = "shift" | {shift = 2, rotate = 10, scale = 0.1, elastic = {...}}
+                 validate_on = "validation" | "test" | "none"
                  # validate_on defaults to "validation" with that split, else "none"
     [optimizer]  name = "adam";  lr = 0.001;  ...any keyword of that optimizer
     [schedule]   name = "cosine";  total_epochs = 10   # optional
@@ -36,6 +37,7 @@ from barenet.errors import BarenetError
 from barenet.nn import Optimizer, get_optimizer, get_schedule
 from barenet.nn.optim import OPTIMIZERS
 
+from .augment import Augmentation
 from .model import Model
 from .schema import constructor_args, validate
 
@@ -77,6 +79,11 @@ class Recipe:
             "validate_on", "validation" if split == "validation" else "none"
         )
         recipe.data.setdefault("optimizer", {"name": "adam", "lr": 0.001})
+        if "augment" in recipe.train:
+            try:
+                Augmentation.from_config(recipe.train["augment"], key="train.augment")
+            except ValueError as exc:
+                raise BarenetError(f"{source}: {exc}") from None
         schedule = recipe.data.get("schedule")
         if schedule:
             if schedule["name"] == "cosine":

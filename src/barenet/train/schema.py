@@ -119,7 +119,7 @@ EARLY_STOPPING = Constraint(
     ),
 )
 AUGMENT = Constraint(
-    '`"shift"`, or a table of distortions (see `barenet.train.augment`)',
+    '`"shift"`, or a table `{shift, rotate, scale, elastic}` ([augmentation.md](augmentation.md))',
     lambda v: isinstance(v, str | dict),
 )
 NO_DEFAULT = None

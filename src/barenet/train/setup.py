@@ -20,7 +20,7 @@ import numpy as np
 from barenet.errors import BarenetError
 from barenet.nn import Loss, Optimizer, Schedule, Sequential, get_optimizer
 
-from .augment import AUGMENTATIONS
+from .augment import Augmentation
 from .callbacks import (
     Callback,
     EarlyStopping,
@@ -28,7 +28,7 @@ from .callbacks import (
     ProgressBar,
     TerminateOnNaN,
 )
-from .trainer import Trainer
+from .trainer import Augment, Trainer
 
 
 def early_stopping_callback(spec: Mapping[str, Any]) -> EarlyStopping:
@@ -57,7 +57,7 @@ def make_trainer(
     batch_size: int = 64,
     seed: int | np.random.Generator | None = None,
     schedule: str | dict[str, Any] | Schedule | None = None,
-    augment: str | None = None,
+    augment: str | Mapping[str, Any] | Augmentation | Augment | None = None,
     early_stopping: Mapping[str, Any] | None = None,
     callbacks: Iterable[Callback] = (),
     stream: TextIO | None = None,
@@ -80,8 +80,6 @@ def make_trainer(
     cbs += list(callbacks)
     if stream is not None:
         cbs.append(ProgressBar(stream, validation=validation))
-    if augment is not None and augment not in AUGMENTATIONS:
-        raise BarenetError(f"unknown augmentation {augment!r}; valid: {sorted(AUGMENTATIONS)}")
     return Trainer(
         model,
         opt,
@@ -89,6 +87,6 @@ def make_trainer(
         batch_size=batch_size,
         seed=seed,
         callbacks=cbs,
-        augment=AUGMENTATIONS[augment] if augment else None,
+        augment=augment,
         recipe=recipe,
     )

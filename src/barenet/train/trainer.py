@@ -9,14 +9,15 @@ One epoch is::
 
 Everything random during training draws from two generators, the data order's
 (``trainer.data_rng``) and the model's (dropout, ``model.rng``); a checkpoint stores both,
-so a resumed run is bit-identical to an uninterrupted one.
+so a resumed run is bit-identical to an uninterrupted one. Augmentation draws from the data
+generator too, and the checkpoint records its configuration (``extra["augment"]``).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from barenet.nn import Loss, Optimizer, Sequential, get_loss
 from barenet.nn.layers import as_rng
 from barenet.nn.losses import CrossEntropy
 
+from .augment import Augmentation
 from .callbacks import Callback
 from .history import History
 
@@ -72,6 +74,12 @@ def check_dataset(
     return x, y
 
 
+def _input_shape(model: Sequential) -> tuple[int, ...]:
+    """The model's input contract: its image shape when it declares one, else flat rows."""
+    shape = getattr(model, "input_shape", None)
+    return tuple(shape) if shape else (model.in_features,)
+
+
 class Trainer:
     """Trains ``model`` with ``optimizer`` on ``loss``; keeps the epoch count, history and
     random state so training can be checkpointed and resumed."""
@@ -85,7 +93,7 @@ class Trainer:
         batch_size: int = 64,
         seed: np.random.Generator | int | None = None,
         callbacks: Iterable[Callback] = (),
-        augment: Augment | None = None,
+        augment: Augment | str | Mapping[str, Any] | None = None,
         recipe: dict[str, Any] | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
@@ -94,6 +102,10 @@ class Trainer:
         self.batch_size = batch_size
         self.data_rng = as_rng(seed)
         self.callbacks = list(callbacks)
+        if isinstance(augment, str | Mapping | Augmentation):
+            augment = Augmentation.from_config(augment).for_input(_input_shape(model))
+            if not augment.to_config():  # {}: nothing to do, the same as no augmentation
+                augment = None
         self.augment = augment
         self.recipe = dict(recipe or {})
         self.history = History()
@@ -196,7 +208,13 @@ class Trainer:
             },
             history=self.history.to_dict(),
             recipe=self.recipe,
+            extra={"augment": self._augment_config()},
         )
+
+    def _augment_config(self) -> dict[str, Any] | str | None:
+        if isinstance(self.augment, Augmentation):
+            return self.augment.to_config()
+        return None if self.augment is None else "custom"
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
         written = write_checkpoint(path, self.checkpoint())
@@ -208,6 +226,13 @@ class Trainer:
         ckpt = source if isinstance(source, Checkpoint) else read_checkpoint(source)
         if ckpt.config != self.model.get_config():
             raise BarenetError("the checkpoint's architecture differs from this model's")
+        # Another augmentation would draw other numbers: the run would no longer be the same.
+        saved = ckpt.extra.get("augment", self._augment_config())
+        if saved != self._augment_config():
+            raise BarenetError(
+                f"the checkpoint was trained with augmentation {saved!r}, "
+                f"not {self._augment_config()!r}"
+            )
         self.model.load_state_dict(ckpt.params)
         self.optimizer.load_state_dict(ckpt.optimizer)
         self.model.rng.bit_generator.state = ckpt.rng["model"]

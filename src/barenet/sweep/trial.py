@@ -1,0 +1,135 @@
+"""One trial: a resolved recipe trained with one seed, as a pure function of plain data.
+
+``run_trial`` is what a Dask worker executes. Everything it needs travels to it as plain data
+(the recipe as a dict, the seed, the epochs, the data location, and for a continued trial the
+files of its run directory as bytes); everything it produces travels back the same way (the
+run directory's files as bytes, the history and the test evaluation). It trains with
+``barenet.train.run_training`` in a private temporary folder, with one BLAS thread, so a trial
+is bit-identical to ``barenet train`` of the same recipe and seed, and the client, not the
+worker, writes the run directory: workers need no shared filesystem.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESUME_FILES = ("recipe.toml", "metrics.csv", "metrics.jsonl", "checkpoints/last.npz")
+"""What a continued trial needs of its run directory: the recipe, the history written so far
+and the checkpoint (weights, optimizer state, both random generators)."""
+
+
+@dataclass
+class TrialOutcome:
+    """What comes back from a worker: plain data only.
+
+    ``files`` maps each path inside the run directory (``model.npz``,
+    ``checkpoints/last.npz``, ...) to its bytes; ``history`` is the list of per-epoch records;
+    ``evaluation`` the test set's figures (``accuracy``, ``loss``). A failed trial has
+    ``status == "failed"`` and its one-line ``error``, and whatever files it had written.
+    """
+
+    status: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    worker: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "files": self.files,
+            "history": self.history,
+            "evaluation": self.evaluation,
+            "error": self.error,
+            "worker": self.worker,
+            "seconds": self.seconds,
+        }
+
+
+def trial_recipe(recipe: dict[str, Any], seed: int, epochs: int) -> dict[str, Any]:
+    """The recipe as trained: ``train.seed`` and ``train.epochs`` set (as ``barenet train
+    --seed`` does; the schedule keeps its own length, so a trial continued to more epochs
+    follows the schedule of one uninterrupted run)."""
+    data = copy.deepcopy(recipe)
+    data.setdefault("train", {})
+    data["train"]["seed"] = seed
+    data["train"]["epochs"] = epochs
+    return data
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its message (or its type's name when it has none)."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def worker_name() -> str:
+    """The Dask worker's address when running on one, else host and process id."""
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_trial(
+    recipe: dict[str, Any],
+    seed: int,
+    epochs: int,
+    data: str | None = None,
+    resume_from: dict[str, bytes] | None = None,
+) -> dict[str, Any]:
+    """Train ``recipe`` with ``seed`` to ``epochs`` epochs in total (continuing the run whose
+    files are ``resume_from``, if given) and return ``TrialOutcome.to_dict()``.
+
+    A trial that fails on its own (a bad value, a diverging loss) returns ``status="failed"``
+    with the error's one line rather than raising, so the sweep records it and goes on; Dask
+    reruns a trial elsewhere only when its worker dies.
+    """
+    from barenet.train import Recipe, run_training
+
+    start = time.perf_counter()
+    outcome = TrialOutcome(status="ok", worker=worker_name())
+    with tempfile.TemporaryDirectory(prefix="barenet-trial-") as tmp:
+        run_dir = Path(tmp) / "run"
+        try:
+            planned = trial_recipe(recipe, seed, epochs)
+            if resume_from:
+                for name, content in resume_from.items():
+                    (run_dir / name).parent.mkdir(parents=True, exist_ok=True)
+                    (run_dir / name).write_bytes(content)
+                # The recipe as the run recorded it (with its data's source and hash), to
+                # the new length; the schedule keeps its own, so this equals one long run.
+                recorded = Recipe.from_file(run_dir / "recipe.toml").data
+                planned = trial_recipe(recorded, seed, epochs)
+            resolved = Recipe.from_dict(planned, source="trial")
+            # One BLAS thread, as `barenet train` uses by default: the same bits as a plain
+            # run, and no oversubscription when every core runs a worker.
+            result = run_training(
+                resolved, run_dir, data_path=data, resume=bool(resume_from), stream=None, threads=1
+            )
+            outcome.history = result.history.to_dict()["records"]
+            outcome.evaluation = {
+                "accuracy": result.evaluation.accuracy,
+                "loss": result.evaluation.loss,
+            }
+        except Exception as exc:  # recorded as this trial's failure; the sweep goes on
+            outcome.status, outcome.error = "failed", one_line(exc)
+        if run_dir.is_dir():
+            outcome.files = {
+                p.relative_to(run_dir).as_posix(): p.read_bytes()
+                for p in sorted(run_dir.rglob("*"))
+                if p.is_file()
+            }
+    outcome.seconds = time.perf_counter() - start
+    return outcome.to_dict()
