@@ -19,7 +19,7 @@ from typing import Any
 
 from barenet._files import atomic_write
 
-from . import augment
+from . import augment, sklearn_fit
 from .workloads import Workload
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -170,6 +170,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             max(peaks) < 400 if peaks else None,
         )
     )
+    if "sklearn_fit" in results:
+        out.append(sklearn_fit.target(results["sklearn_fit"]))
     startup = results.get("startup_seconds")
     out.append(
         (
@@ -349,6 +351,8 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
     w(_table(["framework", "seconds", "epochs", "reached", "test accuracy per epoch"], rows))
     w()
 
+    if "sklearn_fit" in results:
+        w(sklearn_fit.markdown(results["sklearn_fit"]))
     if "augment" in results:
         w(augment.markdown(results["augment"]))
     if "sweeps" in results:

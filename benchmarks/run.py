@@ -29,7 +29,7 @@ import numpy as np
 
 from barenet._files import atomic_write
 
-from . import augment, preprocess, report, serving
+from . import augment, preprocess, report, serving, sklearn_fit
 from .frameworks import OPTIONAL, RUNNERS, available
 from .report import THREAD_VARIABLES
 from .workloads import TIME_TO_ACCURACY, WORKLOADS, Workload
@@ -250,6 +250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             record(result, "time_to_accuracy")
             if "error" not in result:
                 print(f"{result['seconds']:.2f} s, {result['epochs']} epochs", flush=True)
+    if "sklearn" in frameworks:
+        print("[bench] BarenetClassifier.fit vs MLPClassifier.fit", flush=True)
+        results["sklearn_fit"] = sklearn_fit.run(smoke=smoke, data=args.data)
+        if "error" in results["sklearn_fit"]:
+            results["failures"].append(results["sklearn_fit"]["error"])
     results["augment"] = augment.run(child_env(args.threads), smoke=smoke)
     if "error" in results["augment"]:
         results["failures"].append(results["augment"]["error"])
