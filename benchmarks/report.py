@@ -19,7 +19,7 @@ from typing import Any
 
 from barenet._files import atomic_write
 
-from . import augment
+from . import augment, sklearn_fit
 from .cnn import cnn_section
 from .workloads import Workload
 
@@ -171,6 +171,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             max(peaks) < 400 if peaks else None,
         )
     )
+    if "sklearn_fit" in results:
+        out.append(sklearn_fit.target(results["sklearn_fit"]))
     startup = results.get("startup_seconds")
     out.append(
         (
@@ -180,6 +182,18 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         )
     )
     return out
+
+
+def _sections() -> tuple[Any, ...]:
+    """The modules that add a section of their own: ``NAME`` (their key in the results),
+    ``targets(result)`` and ``markdown(result)``."""
+    from . import preprocess, serving
+
+    return (preprocess, serving)
+
+
+def section_targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    return [t for m in _sections() if m.NAME in results for t in m.targets(results[m.NAME])]
 
 
 def markdown(results: dict[str, Any], chart_name: str | None) -> str:
@@ -338,6 +352,8 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
     w(_table(["framework", "seconds", "epochs", "reached", "test accuracy per epoch"], rows))
     w()
 
+    if "sklearn_fit" in results:
+        w(sklearn_fit.markdown(results["sklearn_fit"]))
     if "augment" in results:
         w(augment.markdown(results["augment"]))
     if "sweeps" in results:
@@ -348,6 +364,10 @@ def markdown(results: dict[str, Any], chart_name: str | None) -> str:
     w("## Start-up")
     w()
     w(f"`barenet --help`: {_fmt(results.get('startup_seconds'), '.3f')} s (median of 7 runs).")
+    for section in _sections():
+        if section.NAME in results:
+            w()
+            w(section.markdown(results[section.NAME]))
     return buf.getvalue()
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from barenet._files import atomic_write
 
-from . import augment, cnn, report
+from . import augment, cnn, preprocess, report, serving, sklearn_fit
 from .frameworks import OPTIONAL, RUNNERS, available
 from .report import THREAD_VARIABLES
 from .workloads import TIME_TO_ACCURACY, WORKLOADS, Workload
@@ -250,6 +250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             record(result, "time_to_accuracy")
             if "error" not in result:
                 print(f"{result['seconds']:.2f} s, {result['epochs']} epochs", flush=True)
+    if "sklearn" in frameworks:
+        print("[bench] BarenetClassifier.fit vs MLPClassifier.fit", flush=True)
+        results["sklearn_fit"] = sklearn_fit.run(smoke=smoke, data=args.data)
+        if "error" in results["sklearn_fit"]:
+            results["failures"].append(results["sklearn_fit"]["error"])
     results["augment"] = augment.run(child_env(args.threads), smoke=smoke)
     if "error" in results["augment"]:
         results["failures"].append(results["augment"]["error"])
@@ -262,6 +267,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["cnn"] = cnn.run(smoke, args.data)
     results["failures"] += results["cnn"].get("failures", [])
     results["startup_seconds"] = startup_seconds()
+    for section in (preprocess, serving):  # issue 13's sections, each in its own module
+        print(f"[bench] {section.NAME}", flush=True)
+        results[section.NAME] = section.run(smoke=smoke)
+        if "error" in results[section.NAME]:
+            results["failures"].append(results[section.NAME]["error"])
     results["machine"]["load_after"] = _load()
 
     out.mkdir(parents=True, exist_ok=True)
@@ -269,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump(results, handle, indent=1)
     md, png = report.write(results, out)
     print(f"[bench] wrote {md}" + (f" and {png}" if png else ""))
-    for target_name, measured, met in report.targets(results):
+    for target_name, measured, met in report.targets(results) + report.section_targets(results):
         verdict = "not measured" if met is None else ("met" if met else "MISSED")
         print(f"[bench] {verdict:>12}: {target_name}: {measured}")
     return 1 if results["failures"] else 0

@@ -50,6 +50,12 @@ def test_smoke_benchmark_runs_end_to_end(tmp_path, mnist_cache):
         assert min(accuracies) > 0.5  # 300 batches of real MNIST learn something
     assert {r["framework"] for r in results["time_to_accuracy"]} == installed - {"barenet-fit"}
     assert results["startup_seconds"] > 0
+    if available("sklearn"):
+        # BarenetClassifier.fit against MLPClassifier.fit, each in its own process.
+        fits = results["sklearn_fit"]
+        assert fits["barenet"]["epochs"] == fits["sklearn"]["epochs"] == 1
+        assert min(fits["barenet"]["test_accuracy"], fits["sklearn"]["test_accuracy"]) > 0.5
+        assert fits["speed_up"] > 0
 
     text = (tmp_path / "results.md").read_text()
     # The CNN workload: barenet always, PyTorch when installed, from the same start and batches.
@@ -61,6 +67,7 @@ def test_smoke_benchmark_runs_end_to_end(tmp_path, mnist_cache):
         assert results["cnn"]["ratios"]["train"] > 0
     for heading in ("## Targets", "## Seconds per epoch", "## Peak resident memory", "## Start-up"):
         assert heading in text
+    assert ("`BarenetClassifier.fit` vs `MLPClassifier.fit`" in text) == available("sklearn")
     for peer in OPTIONAL:
         # A peer that is not installed is reported as skipped, with the reason; one that is
         # installed is measured, never reported as skipped.

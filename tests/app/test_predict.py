@@ -12,7 +12,7 @@ from PIL import Image
 from barenet.app.cli import main
 from barenet.app.preprocess import preprocess_image
 
-from ._drawing import draw_digit
+from ._drawing import draw_digit, draw_number
 
 
 @pytest.fixture
@@ -224,3 +224,76 @@ def test_a_model_whose_contract_is_not_mnist_is_refused(tmp_path, images, capsys
     write_container(path, header, arrays)
     code, _, err = run(capsys, path, images / "seven.png")
     assert code == 1 and "'cifar' preprocessing" in err
+
+
+def test_recursive_finds_every_format_pillow_reads_even_without_an_extension(
+    untrained, tmp_path, capsys
+):
+    model, _ = untrained
+    top = tmp_path / "scans"
+    (top / "2024" / "march").mkdir(parents=True)
+    draw_digit("7").save(top / "seven.png")
+    draw_digit("0").save(top / "2024" / "zero.tiff", "TIFF")
+    draw_digit("1").save(top / "2024" / "march" / "IMG_0001", "JPEG")  # no extension
+    (top / "2024" / "notes").write_text("not an image, no extension")
+    (top / "2024" / "report.pdf").write_text("PDF is a format Pillow writes, not reads")
+    (top / ".hidden").mkdir()
+    draw_digit("7").save(top / ".hidden" / "skip.png")
+
+    code, out, _ = run(capsys, model, top, "--json")
+    assert code == 0
+    flat = [p["file"] for p in json.loads(out)["predictions"]]
+    assert flat == [str(top / "seven.png")]  # without --recursive: this folder only
+
+    code, out, err = run(capsys, model, top, "--recursive", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    found = [p["file"] for p in report["predictions"]]
+    assert found == [
+        str(top / "2024" / "march" / "IMG_0001"),
+        str(top / "2024" / "zero.tiff"),
+        str(top / "seven.png"),
+    ]
+    # Read the same as when named directly.
+    for path, p in zip(found, report["predictions"], strict=True):
+        code, direct, _ = run(capsys, model, path, "--json")
+        assert json.loads(direct)["predictions"][0]["probabilities"] == p["probabilities"]
+
+
+def test_a_folder_without_images_recursive(untrained, tmp_path, capsys):
+    model, _ = untrained
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "notes.txt").write_text("hi")
+    code, _, err = run(capsys, model, tmp_path / "a", "-r")
+    assert code == 1 and "or its subfolders has no images" in err
+
+
+@pytest.mark.mnist
+def test_two_digits_get_the_best_guess_and_a_note(trained, tmp_path, capsys):
+    draw_number("42").save(tmp_path / "42.png")
+    draw_digit("7").save(tmp_path / "7.png")
+    code, out, _ = run(capsys, trained.path, tmp_path / "42.png", tmp_path / "7.png")
+    assert code == 0
+    lines = out.splitlines()
+    assert re.match(rf"{re.escape(str(tmp_path / '42.png'))}: \d ", lines[0])
+    assert lines[1].startswith("  note: probably not a single digit: more than one digit")
+    assert lines[2].startswith(f"{tmp_path / '7.png'}: 7 ")
+    assert len(lines) == 3  # no note for the 7
+    code, out, _ = run(capsys, trained.path, tmp_path / "42.png", "--json")
+    warning = json.loads(out)["predictions"][0]["warning"]
+    assert "more than one digit" in warning
+
+
+def test_a_calibrated_model_answers_with_scaled_probabilities(untrained, tmp_path, capsys):
+    from barenet.train.calibration import temperature_scale
+
+    path, model = untrained
+    draw_digit("7").save(tmp_path / "7.png")
+    _, out, _ = run(capsys, path, tmp_path / "7.png", "--json")
+    raw = json.loads(out)["predictions"][0]["probabilities"]
+    hot = tmp_path / "hot.npz"
+    model.save(hot, calibration={"temperature": 3.0, "ece_before": 0.1, "ece_after": 0.01})
+    _, out, _ = run(capsys, hot, tmp_path / "7.png", "--json")
+    scaled = json.loads(out)["predictions"][0]["probabilities"]
+    np.testing.assert_allclose(scaled, temperature_scale(np.array([raw]), 3.0)[0], atol=1e-6)
+    assert int(np.argmax(scaled)) == int(np.argmax(raw))

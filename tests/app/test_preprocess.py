@@ -12,9 +12,17 @@ from barenet.app.preprocess import (
     ImageError,
     ImageTooLargeError,
     preprocess_image,
+    read_digit,
 )
 
-from ._drawing import centre_of_mass, draw_digit, ink_box, png_header_only, similarity
+from ._drawing import (
+    centre_of_mass,
+    draw_digit,
+    draw_number,
+    ink_box,
+    png_header_only,
+    similarity,
+)
 
 REFERENCE = draw_digit("7")
 
@@ -279,3 +287,42 @@ def test_strong_shadow_across_the_paper_is_not_ink(darkest):
     light = np.linspace(1.0, darkest, clean.shape[1])[None, :]
     photo = np.where(clean < 128, 0.15, 0.9) * light
     assert similarity(preprocess_image(photo), preprocess_image(REFERENCE)) > 0.95
+
+
+# ---------------------------------------------------------------- is it one digit?
+
+
+def test_one_digit_gets_no_warning():
+    for kind in ("0", "1", "2", "4", "7"):
+        assert read_digit(draw_digit(kind)).warnings == [], kind
+    assert read_digit(CASES["off-centre"]).warnings == []
+    assert read_digit(CASES["small"]).warnings == []
+
+
+@pytest.mark.parametrize("number", ["42", "11", "707"])
+def test_several_digits_side_by_side_are_more_than_one_digit(number):
+    reading = read_digit(draw_number(number, size=(140 * len(number), 280)))
+    assert any(w.startswith("more than one digit") for w in reading.warnings), reading.warnings
+    assert f"{len(number)} separate" in reading.warnings[0]
+    assert reading.image.shape == (28, 28)  # still framed, for the best guess
+
+
+def test_a_seven_drawn_in_two_strokes_is_one_digit():
+    image = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(image)
+    pen.line([(70, 40), (200, 40)], fill=0, width=20)
+    pen.line([(205, 70), (110, 250)], fill=0, width=20)
+    assert read_digit(image).warnings == []
+
+
+def test_two_dark_pixels_are_too_little_ink():
+    tiny = Image.new("L", (6, 6), 255)
+    tiny.putpixel((2, 2), 0)
+    tiny.putpixel((3, 3), 0)
+    assert read_digit(tiny).warnings[0].startswith("too little ink")
+
+
+def test_a_long_dash_has_no_digit_shape():
+    image = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(image).line([(30, 140), (250, 150)], fill=0, width=20)
+    assert read_digit(image).warnings[0].startswith("no digit has this shape")

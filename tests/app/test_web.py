@@ -11,7 +11,7 @@ from PIL import Image
 from barenet.app.preprocess import preprocess_image
 from barenet.app.web import MAX_BODY, STATIC, create_app
 
-from ._drawing import draw_digit, png_header_only
+from ._drawing import draw_digit, draw_number, png_header_only
 
 
 def png(image: Image.Image) -> bytes:
@@ -23,10 +23,14 @@ def png(image: Image.Image) -> bytes:
 SEVEN = png(draw_digit("7"))
 
 
+LIMIT = 1_000_000
+"""The tests' upload limit (the default, MAX_BODY, is 20 MB: tested once, by Content-Length)."""
+
+
 @pytest.fixture(scope="module")
 def client(untrained):
     _, model = untrained
-    with TestClient(create_app(model, model_name="untrained.npz")) as c:
+    with TestClient(create_app(model, model_name="untrained.npz", max_body=LIMIT)) as c:
         yield c
 
 
@@ -63,20 +67,30 @@ def test_predict_returns_the_documented_shape(client):
     response = post(client, SEVEN)
     assert response.status_code == 200
     data = response.json()
-    assert set(data) == {"digit", "label", "probabilities", "image"}
+    assert set(data) == {"digit", "label", "probabilities", "image", "warning", "warnings"}
     assert np.array(data["image"]).shape == (28, 28)
     assert data["digit"] == int(np.argmax(data["probabilities"]))
 
 
-def test_body_over_1_mb_by_content_length_is_413(client):
-    body = SEVEN + b"\0" * (MAX_BODY + 1 - len(SEVEN))
+def test_default_limit_takes_phone_photos_and_refuses_more_by_content_length(untrained):
+    _, model = untrained
+    assert MAX_BODY == 20_000_000
+    with TestClient(create_app(model)) as default:
+        headers = {"Content-Type": "image/jpeg", "Content-Length": str(MAX_BODY + 1)}
+        response = default.post("/api/predict", content=b"\0", headers=headers)
+    assert response.status_code == 413
+    assert "20,000,000 bytes" in response.json()["detail"]
+
+
+def test_body_over_the_limit_by_content_length_is_413(client):
+    body = SEVEN + b"\0" * (LIMIT + 1 - len(SEVEN))
     response = post(client, body)
     assert response.status_code == 413
     assert "1,000,000 bytes" in response.json()["detail"]
     assert_still_serving(client)
 
 
-def test_body_over_1_mb_streamed_without_content_length_is_413(client):
+def test_body_over_the_limit_streamed_without_content_length_is_413(client):
     def chunks():
         for _ in range(40):  # 40 × 64 KiB = 2.6 MB, sent chunked
             yield b"\0" * 65536
@@ -87,9 +101,9 @@ def test_body_over_1_mb_streamed_without_content_length_is_413(client):
     assert_still_serving(client)
 
 
-def test_exactly_1_mb_is_read(client):
+def test_exactly_at_the_limit_is_read(client):
     # At the limit the body is read and judged as an image (this one is not decodable).
-    response = post(client, b"\0" * MAX_BODY)
+    response = post(client, b"\0" * LIMIT)
     assert response.status_code == 422
 
 
@@ -169,3 +183,60 @@ def test_page_and_its_files_come_from_the_package(client):
     # No CDN: nothing shipped with the page fetches from another host.
     for path in STATIC.iterdir():
         assert "://" not in path.read_text(), f"{path.name} refers to another host"
+
+
+def test_multipart_form_with_a_file_field_like_curl_f(client):
+    buffer = io.BytesIO()
+    draw_digit("7").convert("RGB").save(buffer, "JPEG")
+    files = {"file": ("seven.jpg", buffer.getvalue(), "image/jpeg")}
+    response = client.post("/api/predict", files=files)
+    assert response.status_code == 200, response.text
+    raw = post(client, buffer.getvalue(), content_type="image/jpeg").json()
+    assert response.json()["probabilities"] == raw["probabilities"]
+    assert response.json()["image"] == raw["image"]
+
+
+def test_multipart_with_any_field_name_and_octet_stream(client):
+    files = {"photo": ("IMG_0001", SEVEN, "application/octet-stream")}
+    response = client.post("/api/predict", files=files)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "files,data,status,message",
+    [
+        (None, {"note": "no file here"}, 422, "no file field"),
+        ({"file": ("notes.txt", b"hello", "text/plain")}, None, 415, "not an image type"),
+        ({"file": ("empty.png", b"", "image/png")}, None, 422, "empty"),
+        ({"file": ("text.png", b"not a png at all", "image/png")}, None, 422, "not an image"),
+    ],
+    ids=["no-file", "text-part", "empty-part", "garbage-part"],
+)
+def test_multipart_mistakes_are_clear(client, files, data, status, message):
+    if files is None:
+        response = client.post(
+            "/api/predict",
+            content=b'--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n--b--\r\n',
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+    else:
+        response = client.post("/api/predict", files=files, data=data)
+    assert response.status_code == status, response.text
+    assert message in response.json()["detail"]
+    assert_still_serving(client)
+
+
+def test_multipart_over_the_limit_is_413(client):
+    files = {"file": ("big.png", SEVEN + b"\0" * LIMIT, "image/png")}
+    response = client.post("/api/predict", files=files)
+    assert response.status_code == 413
+    assert_still_serving(client)
+
+
+def test_a_photo_of_42_gets_the_best_guess_and_a_warning(client):
+    response = post(client, png(draw_number("42")))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["warning"].startswith("probably not a single digit")
+    assert any("more than one digit" in w for w in data["warnings"])
+    assert data["digit"] == int(np.argmax(data["probabilities"]))

@@ -431,3 +431,30 @@ def test_backprop_skips_only_the_input_gradient(rng):
     model.backward(get_loss("mse").gradient(a, y))
     for p, g in zip(model.parameters(), fast, strict=True):
         np.testing.assert_allclose(p.grad, g, rtol=1e-12)
+
+
+@pytest.mark.parametrize("copy_of", ["pickle", "deepcopy"])
+def test_a_copied_network_keeps_its_packed_buffer(copy_of, rng):
+    import copy
+    import pickle
+
+    from barenet.nn.parameter import packed
+
+    net = three_layers(dropout=0.3)
+    twin = pickle.loads(pickle.dumps(net)) if copy_of == "pickle" else copy.deepcopy(net)
+    assert packed(twin.parameters()) is not None
+    assert packed(net.parameters()) is not None  # the original is untouched
+    assert len(SGD(twin.parameters(), lr=0.1)._groups()) == 1  # one whole-buffer step
+    # Same values, not shared, and dropout still draws from the network's generator.
+    for mine, theirs in zip(net.parameters(), twin.parameters(), strict=True):
+        np.testing.assert_array_equal(mine.value, theirs.value)
+        assert not np.shares_memory(mine.value, theirs.value)
+    dropouts = [layer for layer in twin.layers if isinstance(layer, Dropout)]
+    assert dropouts and all(layer.rng is twin.rng for layer in dropouts)
+    x, y = rng.normal(size=(8, 4)), rng.integers(0, 3, size=8)
+    for model in (net, twin):
+        opt = SGD(model.parameters(), lr=0.1)
+        model.backprop(x, y, "cross_entropy")
+        opt.step()
+    for mine, theirs in zip(net.parameters(), twin.parameters(), strict=True):
+        np.testing.assert_array_equal(mine.value, theirs.value)

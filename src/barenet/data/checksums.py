@@ -96,6 +96,7 @@ MNIST = Catalog(
 
 
 def sha256_bytes(data: bytes) -> str:
+    """The SHA-256 of ``data``, as 64 hex digits."""
     return hashlib.sha256(data).hexdigest()
 
 

@@ -59,6 +59,7 @@ class RawData:
 
     @property
     def num_classes(self) -> int:
+        """1 + the largest label in either set (10 for MNIST)."""
         return int(max(self.train_labels.max(initial=0), self.test_labels.max(initial=0))) + 1
 
 

@@ -45,6 +45,7 @@ class Checkpoint:
 
 
 def write_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
+    """Write ``ckpt`` to ``path`` (``.npz`` + JSON header, atomically); returns the path."""
     buffers = ckpt.optimizer.get("buffers", {})
     header = {
         "format": CHECKPOINT_FORMAT,
@@ -69,6 +70,7 @@ def write_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
+    """The ``Checkpoint`` in ``path``; ``FormatError`` naming the file if it is not one."""
     header, arrays = read_container(
         path, kind="checkpoint", fmt=CHECKPOINT_FORMAT, max_version=CHECKPOINT_FORMAT_VERSION
     )

@@ -108,6 +108,8 @@ def write_model(
 
 
 def read_model_header(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON header of a model file (format, version, config, metadata) without loading
+    its arrays."""
     header, _ = read_container(
         path, kind="model file", fmt=MODEL_FORMAT, max_version=MODEL_FORMAT_VERSION
     )

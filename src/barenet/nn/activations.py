@@ -25,12 +25,17 @@ from .registry import Registry
 
 
 class ActivationFunction:
+    """An elementwise (or, for softmax, row-wise) function a = σ(z) and its backward pass."""
+
     name = "activation"
 
     def forward(self, z: Array) -> Array:
+        """a = σ(z), same shape as ``z``."""
         raise NotImplementedError
 
     def backward(self, grad_a: Array, z: Array, a: Array) -> Array:
+        """∂C/∂z from ∂C/∂a: ``grad_a ⊙ σ'(z)`` for elementwise functions (the ⊙ σ'(z) of
+        BP1 and BP2), given the ``z`` and ``a`` of the forward pass."""
         raise NotImplementedError
 
     def derivative(self, z: Array) -> Array:
@@ -38,6 +43,7 @@ class ActivationFunction:
         return self.backward(np.ones_like(z), z, self.forward(z))
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name": ...}`` plus any argument, for ``get_activation`` to rebuild it."""
         return {"name": self.name}
 
     def __repr__(self) -> str:

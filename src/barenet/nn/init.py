@@ -6,18 +6,16 @@ For a weight matrix of shape ``(fan_in, fan_out)``, or a convolution kernel of s
 ``(kh, kw, in_channels, out_channels)`` (fan_in = kh·kw·in_channels, fan_out =
 kh·kw·out_channels: each output sees kh·kw·in_channels inputs; see ``fans``):
 
-=================  =====================================================  ===================
-name               distribution                                           where it comes from
-=================  =====================================================  ===================
-``zeros``          0                                                      biases
-``normal``         N(0, std²), std=0.1 by default                         seed 001
-``standard_normal`` N(0, 1)                                               seed 000, Nielsen ch. 1
-``lecun_normal``   N(0, 1/fan_in)                                         Nielsen ch. 3
-``xavier_uniform`` U(-a, a), a = sqrt(6 / (fan_in + fan_out))             Glorot & Bengio 2010
-``xavier_normal``  N(0, 2 / (fan_in + fan_out))                           Glorot & Bengio 2010
-``he_uniform``     U(-a, a), a = sqrt(6 / fan_in)                         He et al. 2015 (ReLU)
-``he_normal``      N(0, 2 / fan_in)                                       He et al. 2015 (ReLU)
-=================  =====================================================  ===================
+| name | distribution | where it comes from |
+|---|---|---|
+| ``zeros`` | 0 | biases |
+| ``normal`` | N(0, std²), std=0.1 by default | seed 001 |
+| ``standard_normal`` | N(0, 1) | seed 000, Nielsen ch. 1 |
+| ``lecun_normal`` | N(0, 1/fan_in) | Nielsen ch. 3 |
+| ``xavier_uniform`` | U(-a, a), a = sqrt(6 / (fan_in + fan_out)) | Glorot & Bengio 2010 |
+| ``xavier_normal`` | N(0, 2 / (fan_in + fan_out)) | Glorot & Bengio 2010 |
+| ``he_uniform`` | U(-a, a), a = sqrt(6 / fan_in) | He et al. 2015 (ReLU) |
+| ``he_normal`` | N(0, 2 / fan_in) | He et al. 2015 (ReLU) |
 """
 
 from __future__ import annotations
@@ -61,9 +59,11 @@ class Initializer:
         return self.sample(shape, rng).astype(dtype, copy=False)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
+        """Values of ``shape`` drawn from ``rng`` (float64; ``__call__`` casts to the dtype)."""
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name": ...}`` plus any argument, for ``get_initializer`` to rebuild it."""
         return {"name": self.name}
 
     def __repr__(self) -> str:
@@ -72,6 +72,8 @@ class Initializer:
 
 
 class Zeros(Initializer):
+    """All zeros: the usual bias initializer."""
+
     name = "zeros"
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
@@ -115,6 +117,9 @@ class LecunNormal(Initializer):
 
 
 class XavierUniform(Initializer):
+    """U(−a, a) with a = √(6 / (fan_in + fan_out)) (Glorot & Bengio 2010): keeps the variance
+    of activations and gradients alike across sigmoid and tanh layers."""
+
     name = "xavier_uniform"
     needs_fans = True
 
@@ -124,6 +129,8 @@ class XavierUniform(Initializer):
 
 
 class XavierNormal(Initializer):
+    """N(0, 2 / (fan_in + fan_out)) (Glorot & Bengio 2010)."""
+
     name = "xavier_normal"
     needs_fans = True
 
@@ -132,6 +139,8 @@ class XavierNormal(Initializer):
 
 
 class HeUniform(Initializer):
+    """U(−a, a) with a = √(6 / fan_in) (He et al. 2015): for ReLU layers."""
+
     name = "he_uniform"
     needs_fans = True
 
@@ -141,6 +150,8 @@ class HeUniform(Initializer):
 
 
 class HeNormal(Initializer):
+    """N(0, 2 / fan_in) (He et al. 2015): for ReLU layers."""
+
     name = "he_normal"
     needs_fans = True
 

@@ -85,9 +85,13 @@ class Layer:
         return cls(**config)
 
     def forward(self, x: Array, training: bool = False) -> Array:
+        """The output for a batch ``x`` (B, n_in), shape (B, n_out); with ``training`` it caches
+        what ``backward`` needs (and dropout draws its mask)."""
         raise NotImplementedError
 
     def backward(self, grad_out: Array) -> Array:
+        """Given ∂C/∂(output) (B, n_out), write each parameter's ``grad`` and return ∂C/∂(input),
+        shape (B, n_in). Uses what the last ``forward(x, training=True)`` cached."""
         raise NotImplementedError
 
     def backward_parameters(self, grad_out: Array) -> None:
@@ -96,9 +100,11 @@ class Layer:
         self.backward(grad_out)
 
     def parameters(self) -> list[Parameter]:
+        """This layer's trainable ``Parameter`` objects (none for a layer without weights)."""
         return []
 
     def get_config(self) -> dict[str, Any]:
+        """The JSON-able constructor arguments that rebuild this layer (saved in model files)."""
         raise NotImplementedError
 
     def astype(self, dtype: np.dtype[Any]) -> None:

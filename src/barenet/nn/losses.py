@@ -3,14 +3,12 @@
 Every loss sums over the output units and averages over the B examples of the batch, as in
 Nielsen's book, so the gradient of one example's cost is divided by B:
 
-======================== ============================================ ============================
-name                     C for one example                            ∂C/∂a (before the 1/B)
-======================== ============================================ ============================
-``mse``                  Σ_k (a_k − y_k)²                             2(a − y)        (seed 001)
-``quadratic``            ½ Σ_k (a_k − y_k)²                           a − y           (seed 000)
-``binary_cross_entropy`` −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)]    (a − y) / (a(1 − a))
-``cross_entropy``        −Σ_k y_k ln a_k   (a = softmax output)       −y / a
-======================== ============================================ ============================
+| name | C for one example | ∂C/∂a (before the 1/B) |
+|---|---|---|
+| ``mse`` | Σ_k (a_k − y_k)² | 2(a − y) (seed 001) |
+| ``quadratic`` | ½ Σ_k (a_k − y_k)² | a − y (seed 000) |
+| ``binary_cross_entropy`` | −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)] | (a − y) / (a(1 − a)) |
+| ``cross_entropy`` | −Σ_k y_k ln a_k (a = softmax output) | −y / a |
 
 Fusion. Cross-entropy after a softmax, and binary cross-entropy after a sigmoid, have the
 famously simple output error (equation BP1) δᴸ = ∂C/∂z = (a − y) / B. A loss that
@@ -75,9 +73,13 @@ class Loss:
     fuses_with: str | None = None  # name of the output activation this loss can fuse with
 
     def value(self, a: Array, y: Array) -> float:
+        """C, the mean over the B rows of the per-example cost of outputs ``a`` (B, K) against
+        targets ``y`` (one-hot (B, K) or class ids (B,))."""
         raise NotImplementedError
 
     def gradient(self, a: Array, y: Array) -> Array:
+        """∂C/∂a, shape (B, K): the per-example gradient divided by B (the mean is taken here, so
+        BP3 and BP4 sum over rows)."""
         raise NotImplementedError
 
     def fused(self, z: Array, y: Array) -> tuple[float, Array, Array]:
@@ -88,6 +90,7 @@ class Loss:
         return self.value(a, y)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name": ...}``, for ``get_loss`` to rebuild it."""
         return {"name": self.name}
 
     def __repr__(self) -> str:

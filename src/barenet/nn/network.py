@@ -397,6 +397,13 @@ class Sequential:
                 raise ValueError(f"{name} contains NaN or infinite values")
             target[...] = value
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling and ``copy.deepcopy`` give each parameter a copy of its slice of the
+        packed buffer as an array of its own: pack them again, or every optimizer over the
+        copy would fall back to stepping parameter by parameter."""
+        self.__dict__.update(state)
+        pack(self.parameters())
+
     def astype(self, dtype: DTypeLike) -> Sequential:
         """A deep copy of the network in another float dtype (e.g. float64 for gradcheck)."""
         dt = as_float_dtype(dtype)

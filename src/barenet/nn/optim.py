@@ -94,6 +94,7 @@ class Optimizer:
         ]
 
     def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0 (``backprop`` overwrites them anyway)."""
         for p in self.params:
             p.grad.fill(0)
 
@@ -116,6 +117,7 @@ class Optimizer:
         return g
 
     def step(self) -> None:
+        """Update every parameter's ``value`` from its ``grad`` once, by this optimizer's rule."""
         self.steps += 1
         for p, g, state in self._groups():
             self._update(p, self._gradient(p, g), state)
@@ -124,6 +126,7 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name": ..., "lr": ..., ...}``: what ``get_optimizer`` needs to rebuild it."""
         return {"name": self.name, "lr": self.lr, "weight_decay": self.weight_decay}
 
     def state_dict(self) -> dict[str, Any]:
@@ -135,6 +138,8 @@ class Optimizer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the state of ``state_dict()`` (moments, step count) into this optimizer's
+        arrays, checking that the parameter shapes match."""
         config = state.get("config", {})
         if config.get("name") != self.name:
             raise ValueError(f"optimizer state is for {config.get('name')!r}, not {self.name!r}")

@@ -31,10 +31,12 @@ class Parameter:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``value`` (and of ``grad``)."""
         return self.value.shape
 
     @property
     def size(self) -> int:
+        """The number of entries of ``value``."""
         return int(self.value.size)
 
     def __repr__(self) -> str:

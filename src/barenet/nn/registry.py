@@ -12,6 +12,10 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
+    """Names (and aliases) of one kind of object (``"activation"``, ``"loss"`` ...) → classes.
+
+    ``build`` makes an instance from a name, a ``{"name": ..., **kwargs}`` config or an instance."""
+
     def __init__(
         self, kind: str, classes: dict[str, type[T]], aliases: dict[str, str] | None = None
     ) -> None:
@@ -27,9 +31,12 @@ class Registry(Generic[T]):
         self.classes[key] = cls
 
     def names(self) -> list[str]:
+        """The registered names, sorted."""
         return sorted(self.classes)
 
     def lookup(self, name: str) -> type[T]:
+        """The class registered as ``name`` (case-insensitive, aliases resolved); ``ValueError``
+        listing the valid names if there is none."""
         if not isinstance(name, str):
             raise TypeError(f"{self.kind} name must be a string, got {type(name).__name__}")
         key = self.aliases.get(name.lower(), name.lower())

@@ -1,12 +1,12 @@
 """Learning-rate schedules: the learning rate for epoch e (0-based) from the base rate η₀.
 
-=============== ======================================================
-``constant``    η₀
-``step``        η₀ · γ^⌊e / step_size⌋
-``exponential`` η₀ · γ^e
-``cosine``      η_min + (η₀ − η_min) · (1 + cos(π e / total)) / 2
-``warmup``      η₀ · (e + 1) / warmup for e < warmup, then ``after`` shifted by ``warmup``
-=============== ======================================================
+| name | learning rate at epoch e |
+|---|---|
+| ``constant`` | η₀ |
+| ``step`` | η₀ · γ^⌊e / step_size⌋ |
+| ``exponential`` | η₀ · γ^e |
+| ``cosine`` | η_min + (η₀ − η_min) · (1 + cos(π e / total)) / 2 |
+| ``warmup`` | η₀ · (e + 1) / warmup for e < warmup, then ``after`` shifted by ``warmup`` |
 """
 
 from __future__ import annotations
@@ -30,12 +30,15 @@ def _check(
 
 
 class Schedule:
+    """The learning rate for each epoch: ``schedule(epoch, base_lr)``, epochs counted from 0."""
+
     name = "schedule"
 
     def __call__(self, epoch: int, base_lr: float) -> float:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name": ...}`` plus any argument, for ``get_schedule`` to rebuild it."""
         return {"name": self.name}
 
     def __repr__(self) -> str:
@@ -44,6 +47,8 @@ class Schedule:
 
 
 class Constant(Schedule):
+    """η₀ at every epoch."""
+
     name = "constant"
 
     def __call__(self, epoch: int, base_lr: float) -> float:
@@ -51,6 +56,8 @@ class Constant(Schedule):
 
 
 class StepDecay(Schedule):
+    """η₀ · γ^⌊e / step_size⌋: multiplied by ``gamma`` every ``step_size`` epochs."""
+
     name = "step"
 
     def __init__(self, step_size: int = 10, gamma: float = 0.1) -> None:
@@ -67,6 +74,8 @@ class StepDecay(Schedule):
 
 
 class Exponential(Schedule):
+    """η₀ · γ^e: multiplied by ``gamma`` every epoch."""
+
     name = "exponential"
 
     def __init__(self, gamma: float = 0.95) -> None:
@@ -80,6 +89,9 @@ class Exponential(Schedule):
 
 
 class Cosine(Schedule):
+    """η_min + (η₀ − η_min) · (1 + cos(π e / total_epochs)) / 2: from η₀ down to ``min_lr``
+    along half a cosine."""
+
     name = "cosine"
 
     def __init__(self, total_epochs: int, min_lr: float = 0.0) -> None:

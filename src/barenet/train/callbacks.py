@@ -2,16 +2,13 @@
 
 The protocol (every method optional; the base class does nothing):
 
-===================================== ==================================================
-``on_train_begin(trainer)``           before the first epoch of this ``fit`` call
-``on_epoch_begin(trainer, epoch)``    before each epoch (``epoch`` counts from 0)
-``on_batch(trainer, batch, cost)``    after a batch's gradients are computed and *before*
-                                      the optimizer applies them; raising here leaves the
-                                      weights as they were after the previous batch
-``on_epoch_end(trainer, epoch, logs)`` after each epoch; ``logs`` is the History record;
-                                      set ``trainer.stop_training = True`` to stop
-``on_train_end(trainer)``             after the last epoch (also after an early stop)
-===================================== ==================================================
+- ``on_train_begin(trainer)``: before the first epoch of this ``fit`` call;
+- ``on_epoch_begin(trainer, epoch)``: before each epoch (``epoch`` counts from 0);
+- ``on_batch(trainer, batch, cost)``: after a batch's gradients are computed and *before* the
+  optimizer applies them; raising here leaves the weights as they were after the previous batch;
+- ``on_epoch_end(trainer, epoch, logs)``: after each epoch; ``logs`` is the History record;
+  set ``trainer.stop_training = True`` to stop;
+- ``on_train_end(trainer)``: after the last epoch (also after an early stop).
 """
 
 from __future__ import annotations
@@ -36,11 +33,24 @@ class TrainingDiverged(BarenetError, RuntimeError):
 
 
 class Callback:
-    def on_train_begin(self, trainer: Trainer) -> None: ...
-    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
-    def on_batch(self, trainer: Trainer, batch: int, cost: float) -> None: ...
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None: ...
-    def on_train_end(self, trainer: Trainer) -> None: ...
+    """Base class: every hook does nothing; a callback overrides the ones it needs."""
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        """Before the first epoch of this ``fit`` call."""
+
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
+        """Before each epoch (``epoch`` counts from 0)."""
+
+    def on_batch(self, trainer: Trainer, batch: int, cost: float) -> None:
+        """After batch ``batch``'s gradients are computed, before the optimizer applies them;
+        raising here leaves the weights as they were after the previous batch."""
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        """After each epoch; ``logs`` is its History record. Set ``trainer.stop_training``
+        to stop."""
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        """After the last epoch, also after an early stop."""
 
 
 class TerminateOnNaN(Callback):

@@ -19,6 +19,7 @@ class History:
         self.records: list[dict[str, Any]] = [dict(r) for r in records or []]
 
     def append(self, record: dict[str, Any]) -> None:
+        """Add one epoch's record (a copy of ``record``)."""
         self.records.append(dict(record))
 
     def __getitem__(self, key: str) -> list[Any]:
@@ -31,6 +32,7 @@ class History:
 
     @property
     def last(self) -> dict[str, Any]:
+        """The last epoch's record (``{}`` before the first epoch)."""
         return self.records[-1] if self.records else {}
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,6 +48,7 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
+        """The inverse of ``to_dict``."""
         return cls(data.get("records", []))
 
     def __repr__(self) -> str:

@@ -50,6 +50,7 @@ class Evaluation:
 
     @property
     def n(self) -> int:
+        """The number of examples evaluated."""
         return int(self.confusion.sum())
 
     def report(self, class_names: list[str] | None = None) -> str:
@@ -76,6 +77,8 @@ class Evaluation:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: accuracy, loss, per-class precision, recall, F1 and support, confusion
+        matrix."""
         return {
             "accuracy": self.accuracy,
             "loss": self.loss,

@@ -120,6 +120,14 @@ class Model(Sequential):
         """Write the model file (``.npz`` + JSON header; see ``docs/formats.md``)."""
         return write_model(path, self, metadata)
 
+    def to_onnx(self, path: str | os.PathLike[str], **metadata: Any) -> Path:
+        """Write the network as an ONNX file (needs ``barenet[onnx]``; ``docs/onnx.md``):
+        input rows (N, in_features), output class probabilities (N, classes)."""
+        # export sits above train (it is optional and needs onnx): imported only when called.
+        from barenet.export import to_onnx
+
+        return to_onnx(self, path, metadata=metadata)
+
 
 def load(path: str | os.PathLike[str]) -> Model:
     """Load a model file written by ``Model.save`` (or ``barenet train``), or a training

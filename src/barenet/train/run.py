@@ -43,6 +43,7 @@ from barenet.data import MNISTData, load_mnist
 from barenet.errors import BarenetError
 from barenet.io import atomic_write, read_checkpoint
 
+from .calibration import calibrate
 from .callbacks import Callback, ModelCheckpoint
 from .history import KEYS, History
 from .metrics import Evaluation
@@ -293,9 +294,13 @@ def _run(
     }
     if trainer.restored_epoch is not None:
         metrics["best_epoch"] = trainer.restored_epoch
+    # Temperature scaling on the held-out validation digits (none in seed 001's split).
+    held_out = data.validation
+    calibration = calibrate(model, held_out.x, held_out.y) if held_out is not None else None
     model.save(
         run_dir / "model.npz",
         class_names=CLASS_NAMES,
+        **({"calibration": calibration} if calibration else {}),
         preprocessing=PREPROCESSING,
         loss=trainer.loss.get_config(),
         metrics=metrics,

@@ -202,6 +202,8 @@ class Trainer:
 
     # ------------------------------------------------------------ checkpoints
     def checkpoint(self) -> Checkpoint:
+        """Everything a resumed run needs: architecture, weights, optimizer state, epoch, both
+        generators' states and the history so far."""
         return Checkpoint(
             config=self.model.get_config(),
             params=self.model.state_dict(),
@@ -222,6 +224,7 @@ class Trainer:
         return None if self.augment is None else "custom"
 
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``checkpoint()`` to ``path`` atomically and return the path written."""
         written = write_checkpoint(path, self.checkpoint())
         self.last_checkpoint = written
         return written

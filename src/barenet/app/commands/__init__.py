@@ -6,6 +6,6 @@ command function, which keeps `barenet --help` fast.
 
 from types import ModuleType
 
-from barenet.app.commands import data, plot, predict, serve, sweep, train
+from barenet.app.commands import calibrate, data, export, plot, predict, serve, sweep, train
 
-COMMAND_MODULES: list[ModuleType] = [data, train, plot, predict, serve, sweep]
+COMMAND_MODULES: list[ModuleType] = [data, train, plot, predict, serve, sweep, export, calibrate]

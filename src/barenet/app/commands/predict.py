@@ -14,14 +14,20 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "predict",
         help="recognise handwritten digits in images (photos, scans, drawings)",
-        description="Predict the digit in each image: PNG, JPEG, BMP, GIF or WebP, any size, "
-        "dark on light or light on dark; a folder means every image in it. Each image is "
-        "preprocessed the way MNIST was made (docs/predict.md). An image that fails gets one "
-        "error line and the others are still predicted; the exit status is 1 if any failed.",
+        description="Predict the digit in each image: any format Pillow reads (PNG, JPEG, "
+        "TIFF, BMP, GIF, WebP, ...), any size, dark on light or light on dark; a folder means "
+        "every image in it (--recursive: and in its subfolders). Each image is preprocessed "
+        "the way MNIST was made (docs/predict.md). An image that is probably not one digit "
+        "(several digits, too little ink, an odd shape, an unsure network) gets its best "
+        "guess and a note. An image that fails gets one error line and the others are still "
+        "predicted; the exit status is 1 if any failed.",
     )
     p.add_argument("model", help="a model file (model.npz) written by barenet")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files or folders of them")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    p.add_argument(
+        "--recursive", "-r", action="store_true", help="look for images in subfolders too"
+    )
     p.add_argument(
         "--save-preprocessed",
         metavar="DIR",
@@ -55,9 +61,8 @@ def run_predict(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    import numpy as np
-
-    from barenet.app.preprocess import ImageError, class_names, load_digit_model, preprocess_image
+    from barenet.app.answer import answer
+    from barenet.app.preprocess import ImageError, class_names, load_digit_model, read_digit
 
     model = load_digit_model(args.model)
     check_input_contract(args.model)
@@ -66,34 +71,36 @@ def run_predict(args: argparse.Namespace) -> int:
     out_dir = Path(args.save_preprocessed) if args.save_preprocessed else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    files, errors = _expand(args.images)
+    files, errors = _expand(args.images, args.recursive)
     for _, message in errors:
         print(f"barenet: error: {message}", file=sys.stderr)
     predictions: list[dict[str, Any]] = []
     saved: set[str] = set()
     for path in files:
         try:
-            image = preprocess_image(path)
+            reading = read_digit(path)
         except (ImageError, OSError) as exc:
             message = " ".join(str(exc).split())
             errors.append((str(path), message))
             print(f"barenet: error: {message}", file=sys.stderr)
             continue
-        proba = model.predict_proba(image.reshape(1, -1))[0].astype(np.float64)
-        order = np.argsort(-proba, kind="stable")[:TOP]
-        result: dict[str, Any] = {
+        result = answer(model, reading, names)
+        top = result.top(TOP, names)
+        row: dict[str, Any] = {
             "file": str(path),
-            "digit": int(order[0]),
-            "label": names[order[0]],
-            "probabilities": [float(p) for p in proba],
-            "top": [{"label": names[i], "probability": float(proba[i])} for i in order],
+            "digit": result.digit,
+            "label": result.label,
+            "probabilities": result.probabilities,
+            "top": top,
+            "warning": result.warning,
         }
         if out_dir is not None:
-            result["preprocessed"] = str(_save_preprocessed(image, out_dir, path, saved))
-        predictions.append(result)
+            row["preprocessed"] = str(_save_preprocessed(reading.image, out_dir, path, saved))
+        predictions.append(row)
         if not args.json:
-            top = "  ".join(f"{names[i]}: {proba[i]:6.1%}" for i in order)
-            print(f"{path}: {names[order[0]]}   ({top})", flush=True)
+            shown = "  ".join(f"{t['label']}: {t['probability']:6.1%}" for t in top)
+            note = f"\n  note: {result.warning}" if result.warning else ""
+            print(f"{path}: {result.label}   ({shown}){note}", flush=True)
     if args.json:
         print(
             json.dumps(
@@ -107,11 +114,13 @@ def run_predict(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def _expand(arguments: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """The image files named by ``arguments`` (a folder → its images, sorted by name) and an
-    error for each folder that holds none."""
-    from barenet.app.preprocess import IMAGE_SUFFIXES
+def _expand(arguments: list[str], recursive: bool) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The image files named by ``arguments`` (a folder → its images, sorted by path; with
+    ``recursive`` its subfolders' too) and an error for each folder that holds none.
 
+    In a folder, a file is an image when Pillow knows its extension (TIFF, JPEG 2000, ...
+    as well as PNG and JPEG) or, for a file without one, when Pillow recognises its contents;
+    hidden files are skipped. A file named directly is always tried."""
     files: list[Path] = []
     errors: list[tuple[str, str]] = []
     for argument in arguments:
@@ -119,15 +128,31 @@ def _expand(arguments: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
         if not path.is_dir():
             files.append(path)
             continue
+        candidates = path.rglob("*") if recursive else path.iterdir()
         found = sorted(
             p
-            for p in path.iterdir()
-            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+            for p in candidates
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and _is_image(p)
         )
         if not found:
-            errors.append((argument, f"folder {path} has no images ({', '.join(IMAGE_SUFFIXES)})"))
+            where = "or its subfolders " if recursive else ""
+            errors.append((argument, f"folder {path} {where}has no images Pillow can read"))
         files += found
     return files, errors
+
+
+def _is_image(path: Path) -> bool:
+    from PIL import Image, UnidentifiedImageError
+
+    if path.suffix:  # formats Pillow can open, not those it can only write (PDF)
+        return Image.registered_extensions().get(path.suffix.lower()) in Image.OPEN
+    try:
+        with Image.open(path):  # reads the header only
+            return True
+    except (UnidentifiedImageError, OSError):
+        return False
 
 
 def _save_preprocessed(image: Any, out_dir: Path, source: Path, used: set[str]) -> Path:

@@ -1,12 +1,16 @@
 // The drawing page: pointer events draw on #pad (mouse, pen and touch alike); while drawing,
 // the canvas is sent as a PNG to POST /api/predict at most every THROTTLE_MS, and once more
 // when the stroke ends. Responses for a canvas that has since been cleared are ignored.
+// A photo (the "Use a photo" button, which opens the camera on a phone, or a file dropped on
+// the pad) is shown on the pad and sent as a multipart form; one larger than PHOTO_SIDE is
+// first shrunk in the browser (EXIF rotation applied), so a 12 MP photo uploads as ~200 KB.
 "use strict";
 
 const THROTTLE_MS = 150;
 const LINE_WIDTH = 20; // in canvas pixels of the 280×280 pad: MNIST-like stroke thickness
 const INK = "#111";
 const PAPER = "#fff";
+const PHOTO_SIDE = 1024; // the server works on at most 1024 px a side anyway
 
 const pad = document.getElementById("pad");
 const ctx = pad.getContext("2d");
@@ -17,6 +21,9 @@ const statusLine = document.getElementById("status");
 const bars = document.getElementById("bars");
 const input = document.getElementById("input");
 const inputCtx = input.getContext("2d");
+const warning = document.getElementById("warning");
+const photo = document.getElementById("photo");
+const drop = document.getElementById("drop");
 
 let drawing = false;
 let last = null;
@@ -26,6 +33,7 @@ let timer = null;
 let inFlight = false;
 let again = false;
 let shown = 0;
+let photoShown = false; // the pad shows an uploaded photo
 
 function buildBars() {
   for (let i = 0; i < 10; i++) {
@@ -44,8 +52,15 @@ function setBusy() {
   result.dataset.busy = inFlight || timer !== null ? "1" : "0";
 }
 
+function showWarning(text) {
+  warning.hidden = !text;
+  warning.textContent = text || "";
+  result.dataset.warning = text ? "1" : "0";
+}
+
 function showEmpty(message) {
   result.dataset.state = "empty";
+  showWarning(null);
   digit.textContent = "–";
   confidence.innerHTML = "&nbsp;";
   statusLine.textContent = message;
@@ -64,7 +79,10 @@ function showPrediction(data) {
   result.dataset.state = "ready";
   digit.textContent = data.label;
   confidence.textContent = `${(100 * ps[data.digit]).toFixed(1)}% sure`;
-  statusLine.textContent = "Keep drawing, or Clear to start again.";
+  statusLine.textContent = photoShown
+    ? "Try another photo, or Clear to draw."
+    : "Keep drawing, or Clear to start again.";
+  showWarning(data.warning);
   [...bars.children].forEach((row, i) => {
     const p = ps[i] ?? 0;
     row.dataset.p = String(p);
@@ -89,6 +107,7 @@ function showPrediction(data) {
 function clearPad() {
   generation += 1;
   hasInk = false;
+  photoShown = false;
   ctx.fillStyle = PAPER;
   ctx.fillRect(0, 0, pad.width, pad.height);
   showEmpty("Draw a digit with the mouse, a pen or a finger.");
@@ -114,6 +133,7 @@ pad.addEventListener("pointerdown", (event) => {
   if (event.pointerType === "mouse" && event.button !== 0) return;
   event.preventDefault();
   pad.setPointerCapture(event.pointerId);
+  if (photoShown) clearPad(); // drawing starts afresh, not on top of the photo
   drawing = true;
   hasInk = true;
   last = canvasPoint(event);
@@ -185,6 +205,90 @@ async function predict() {
     }
   }
 }
+
+// ---- photos
+
+async function shrinkPhoto(file) {
+  // The photo as an ImageBitmap (EXIF rotation applied) and the blob to upload: the file
+  // itself when small or when the browser cannot decode it (the server reads more formats),
+  // else a JPEG of at most PHOTO_SIDE px a side.
+  let bitmap = null;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  } catch {
+    return { bitmap: null, blob: file };
+  }
+  const scale = PHOTO_SIDE / Math.max(bitmap.width, bitmap.height);
+  if (scale >= 1) return { bitmap, blob: file };
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+  return { bitmap, blob: blob || file };
+}
+
+function showPhotoOnPad(bitmap) {
+  ctx.fillStyle = PAPER;
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  if (!bitmap) return;
+  const scale = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
+  const w = bitmap.width * scale;
+  const h = bitmap.height * scale;
+  ctx.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+}
+
+async function sendPhoto(file) {
+  if (!file) return;
+  generation += 1; // answers about an earlier drawing are now stale
+  const asked = generation;
+  hasInk = false;
+  photoShown = true;
+  inFlight = true;
+  setBusy();
+  statusLine.textContent = `Reading ${file.name || "the photo"}…`;
+  try {
+    const { bitmap, blob } = await shrinkPhoto(file);
+    showPhotoOnPad(bitmap);
+    const form = new FormData();
+    form.append("file", blob, file.name || "photo.jpg");
+    const response = await fetch("/api/predict", { method: "POST", body: form });
+    const data = await response.json();
+    if (asked === generation) {
+      if (response.ok) showPrediction(data);
+      else showEmpty(`Not readable: ${data.detail}`);
+    }
+  } catch (error) {
+    statusLine.textContent = `The photo could not be sent (${error.message}).`;
+  } finally {
+    inFlight = false;
+    setBusy();
+  }
+}
+
+document.getElementById("use-photo").addEventListener("click", () => photo.click());
+photo.addEventListener("change", () => {
+  sendPhoto(photo.files[0]);
+  photo.value = ""; // choosing the same file again still fires "change"
+});
+
+for (const type of ["dragenter", "dragover"]) {
+  drop.addEventListener(type, (event) => {
+    if (![...event.dataTransfer.types].includes("Files")) return;
+    event.preventDefault();
+    drop.dataset.dragging = "1";
+  });
+}
+drop.addEventListener("dragleave", (event) => {
+  if (!drop.contains(event.relatedTarget)) drop.dataset.dragging = "0";
+});
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.dataset.dragging = "0";
+  const file = [...event.dataTransfer.files].find((f) => !f.type || f.type.startsWith("image/"));
+  if (file) sendPhoto(file);
+  else statusLine.textContent = "Drop an image file (a photo of a digit).";
+});
 
 async function loadHealth() {
   try {
