@@ -295,3 +295,23 @@ def test_regressor_r2_matches_mlpregressor_on_diabetes(one_blas_thread):
     ]
     assert scores[0] > 0.2
     assert abs(scores[0] - scores[1]) <= 0.05, scores
+
+
+@ignore_convergence
+def test_a_conv_net_from_a_typed_layers_spec():
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    spec = [
+        {"type": "conv2d", "out": 8, "kernel": 3, "padding": "same", "activation": "relu"},
+        {"type": "maxpool2d", "size": 2},
+        {"type": "flatten"},
+        {"type": "dense", "out": 10, "activation": "softmax"},
+    ]
+    clf = BarenetClassifier(
+        layers=spec, input_shape=(8, 8, 1), learning_rate_init=0.01, max_iter=10, random_state=0
+    )
+    clf.fit(x[:1200] / 16, y[:1200])  # rows of 64 values, seen by the network as 8×8 images
+    assert clf.model_.input_shape == (8, 8, 1)
+    assert clf.score(x[1200:] / 16, y[1200:]) > 0.85
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict(x), clf.predict(x))

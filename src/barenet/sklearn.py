@@ -114,6 +114,7 @@ class _BarenetMLP(BaseEstimator):
             Options(Real, {np.inf}),
         ],
         "layers": [list, None],
+        "input_shape": ["array-like", None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "schedule": [str, dict, None],
         "threads": [Interval(Integral, 0, None, closed="left"), None],
@@ -145,6 +146,7 @@ class _BarenetMLP(BaseEstimator):
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
         layers: list[dict[str, Any]] | None = None,
+        input_shape: Any = None,
         dropout: float = 0.0,
         schedule: str | dict[str, Any] | None = None,
         threads: int | None = None,
@@ -169,6 +171,7 @@ class _BarenetMLP(BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.layers = layers
+        self.input_shape = input_shape
         self.dropout = dropout
         self.schedule = schedule
         self.threads = threads
@@ -187,8 +190,12 @@ class _BarenetMLP(BaseEstimator):
     def _network(self, n_in: int, n_out: int, seed: int) -> Model:
         """A fresh network n_in → hidden_layer_sizes → n_out, or the ``layers`` spec."""
         if self.layers is not None:
+            shape = None if self.input_shape is None else tuple(self.input_shape)
             model = Model.from_spec(
-                [dict(entry) for entry in self.layers], dropout=self.dropout, seed=seed
+                [dict(entry) for entry in self.layers],
+                input_shape=shape,
+                dropout=self.dropout,
+                seed=seed,
             )
             what = "classes" if isinstance(self, ClassifierMixin) else "targets"
             if model.in_features != n_in:

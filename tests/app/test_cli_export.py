@@ -64,3 +64,27 @@ def test_user_mistakes_are_one_line(untrained, tmp_path, capsys):
         assert err.startswith("barenet: error: ") and err.count("\n") == 1, err
         assert expected in err.lower(), (expected, err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.npz"]  # nothing half-written
+
+
+@pytest.mark.mnist
+def test_exported_cnn_matches_barenet_on_the_10000_test_digits(mnist, tmp_path, capsys):
+    import barenet
+
+    spec = [
+        {"type": "conv2d", "out": 8, "kernel": 5, "activation": "relu"},
+        {"type": "batchnorm"},
+        {"type": "maxpool2d", "size": 2},
+        {"type": "flatten"},
+        {"type": "dense", "out": 10, "activation": "softmax"},
+    ]
+    model = barenet.Model.from_spec(spec, input_shape=(28, 28, 1), seed=0)
+    # Random weights: probabilities close together make the same-argmax check harder.
+    model.save(tmp_path / "cnn.npz", class_names=[str(d) for d in range(10)])
+    code, _, err = run(capsys, tmp_path / "cnn.npz", tmp_path / "cnn.onnx")
+    assert code == 0, err
+    session = ort.InferenceSession(str(tmp_path / "cnn.onnx"), providers=["CPUExecutionProvider"])
+    x = mnist.test.x.astype(np.float32)
+    theirs = session.run(["probabilities"], {"input": x})[0]
+    ours = model.predict_proba(x)
+    assert np.max(np.abs(theirs - ours)) < 1e-5
+    np.testing.assert_array_equal(np.argmax(theirs, axis=1), np.argmax(ours, axis=1))

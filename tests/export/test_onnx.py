@@ -120,3 +120,37 @@ def test_without_the_onnx_package_the_error_says_what_to_install(monkeypatch, tm
     model = Sequential.from_sizes([3, 2], output_activation="softmax")
     with pytest.raises(ImportError, match=r"pip install 'barenet\[onnx\]'"):
         to_onnx(model, tmp_path / "m.onnx")
+
+
+def test_a_conv_net_exports_with_every_image_layer(tmp_path):
+    spec = [
+        {"type": "conv2d", "out": 4, "kernel": 3, "padding": "same", "activation": "relu"},
+        {"type": "batchnorm"},
+        {"type": "maxpool2d", "size": 2},
+        {"type": "conv2d", "out": 6, "kernel": 3, "stride": 2, "padding": 1, "activation": "tanh"},
+        {"type": "avgpool2d", "size": 2, "stride": 1},
+        {"type": "reshape", "shape": [36, 6]},
+        {"type": "flatten"},
+        {"type": "dense", "out": 10, "activation": "softmax"},
+    ]
+    model = Sequential.from_spec(spec, input_shape=(28, 28, 1), seed=0)
+    rng = np.random.default_rng(2)
+    norm = next(layer for layer in model.layers if type(layer).__name__ == "BatchNorm")
+    norm.running_mean[...] = rng.normal(size=4)
+    norm.running_var[...] = rng.uniform(0.5, 2.0, size=4)
+    norm.gamma.value[...] = rng.normal(size=4)
+    x = rng.random((200, 784), dtype=np.float32)
+    path = to_onnx(model, tmp_path / "cnn.onnx")
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto, full_check=True)
+    ops = {node.op_type for node in proto.graph.node}
+    assert {"Conv", "MaxPool", "AveragePool", "Flatten", "Reshape", "Transpose"} <= ops
+    assert json.loads({p.key: p.value for p in proto.metadata_props}["input"])["shape"] == [
+        28,
+        28,
+        1,
+    ]
+    theirs, ours = run(path, x), model.predict_proba(x)
+    assert theirs.shape == (200, 10)
+    assert np.max(np.abs(theirs - ours)) < 1e-5
+    np.testing.assert_array_equal(np.argmax(theirs, axis=1), np.argmax(ours, axis=1))

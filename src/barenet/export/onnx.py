@@ -26,7 +26,7 @@ import numpy as np
 from barenet._files import existing_file
 from barenet._version import __version__
 from barenet.errors import BarenetError
-from barenet.io import atomic_write, read_model
+from barenet.io import atomic_write, input_contract, read_model
 from barenet.nn import Activation, Layer, Sequential
 
 OPSET = 17
@@ -160,6 +160,58 @@ def _dropout(layer: Layer, graph: Graph, x: str) -> str:
     return graph.node("Identity", [x], "dropout")
 
 
+# Images flow through barenet as NHWC (batch, height, width, channels); ONNX's Conv and pooling
+# take NCHW, so each of them sits between two Transposes (onnxruntime cancels the pairs that
+# meet). Flatten, Reshape and BatchNorm work on NHWC as barenet does.
+def _nchw(graph: Graph, x: str, op: str, inputs: list[str], **attributes: Any) -> str:
+    nchw = graph.node("Transpose", [x], "to_nchw", perm=[0, 3, 1, 2])
+    y = graph.node(op, [nchw, *inputs], op.lower(), **attributes)
+    return graph.node("Transpose", [y], "to_nhwc", perm=[0, 2, 3, 1])
+
+
+@converter("conv2d")
+def _conv2d(layer: Layer, graph: Graph, x: str) -> str:
+    """Conv with W (k, k, C_in, C_out) reordered to ONNX's (C_out, C_in, k, k)."""
+    w = graph.constant(layer.W.value.transpose(3, 2, 0, 1), "W")  # type: ignore[attr-defined]
+    b = graph.constant(layer.b.value, "b")  # type: ignore[attr-defined]
+    k, s, p = layer.kernel_size, layer.stride, layer.pad  # type: ignore[attr-defined]
+    return _nchw(graph, x, "Conv", [w, b], kernel_shape=[k, k], strides=[s, s], pads=[p] * 4)
+
+
+@converter("maxpool2d")
+def _maxpool2d(layer: Layer, graph: Graph, x: str) -> str:
+    k, s = layer.size, layer.stride  # type: ignore[attr-defined]
+    return _nchw(graph, x, "MaxPool", [], kernel_shape=[k, k], strides=[s, s])
+
+
+@converter("avgpool2d")
+def _avgpool2d(layer: Layer, graph: Graph, x: str) -> str:
+    k, s = layer.size, layer.stride  # type: ignore[attr-defined]
+    return _nchw(graph, x, "AveragePool", [], kernel_shape=[k, k], strides=[s, s])
+
+
+@converter("flatten")
+def _flatten(layer: Layer, graph: Graph, x: str) -> str:
+    return graph.node("Flatten", [x], "flatten", axis=1)
+
+
+@converter("reshape")
+def _reshape(layer: Layer, graph: Graph, x: str) -> str:
+    shape = graph.axes([-1, *layer.shape])  # type: ignore[attr-defined]
+    return graph.node("Reshape", [x, shape], "reshape")
+
+
+@converter("batchnorm")
+def _batchnorm(layer: Layer, graph: Graph, x: str) -> str:
+    """Inference: (x − running mean) · γ/√(running var + ε) + β over the last axis, computed
+    in the order BatchNorm.forward computes it."""
+    inv_std = 1.0 / np.sqrt(layer.running_var + layer.eps)  # type: ignore[attr-defined]
+    scale = inv_std * layer.gamma.value  # type: ignore[attr-defined]
+    centred = graph.node("Sub", [x, graph.constant(layer.running_mean, "mean")], "centred")  # type: ignore[attr-defined]
+    scaled = graph.node("Mul", [centred, graph.constant(scale, "scale")], "scaled")
+    return graph.node("Add", [scaled, graph.constant(layer.beta.value, "beta")], "batchnorm")  # type: ignore[attr-defined]
+
+
 def _probabilities(model: Sequential, graph: Graph, out: str) -> tuple[str, int]:
     """What ``Sequential.predict_proba`` does to the last layer's output: a softmax is
     returned as is; one sigmoid unit p becomes [1 − p, p]; several sigmoid units are
@@ -193,6 +245,10 @@ def build(model: Sequential, metadata: dict[str, Any] | None = None) -> Any:
         raise TypeError(f"expected a barenet network, got {type(model).__name__}")
     graph = Graph(model.dtype)
     out = INPUT
+    if len(model.input_shape) > 1:
+        # Flat rows in, as for every MNIST model; the network's own shape from here on.
+        shape = graph.axes([-1, *model.input_shape])
+        out = graph.node("Reshape", [out, shape], "image")
     for i, layer in enumerate(model.layers, start=1):
         kind = layer.get_config()["type"]
         if kind not in CONVERTERS:
@@ -212,7 +268,7 @@ def build(model: Sequential, metadata: dict[str, Any] | None = None) -> Any:
     names = info.get("class_names") or [str(k) for k in range(classes)]
     if model.is_classifier() and len(names) != classes:
         raise BarenetError(f"{len(names)} class names for {classes} outputs: {names!r}")
-    contract = {"shape": [model.in_features], "range": [0, 1], "preprocessing": "mnist"}
+    contract = input_contract(model).to_json()
     props = {
         "class_names": names if model.is_classifier() else None,
         "input": info.get("input", contract),
