@@ -3,7 +3,8 @@ files, checkpoints, run logs):
 
 * ``atomic_write``: a crash or Ctrl-C never leaves a half-written file behind;
 * ``read_npz``: the arrays of an ``.npz`` archive, never unpickling anything;
-* ``existing_file``: a path checked to be a file, with an error naming it if not.
+* ``existing_file``: a path checked to be a file, with an error naming it if not;
+* ``read_toml``: a TOML file (recipes, sweep specs), every way it can be wrong named in one line.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import tomllib
 import zipfile
 import zlib
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -93,3 +95,19 @@ def read_npz(
         raise BarenetError(
             f"{path} is not a readable {what} (corrupt or truncated: {exc})"
         ) from None
+
+
+def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
+    """The text of the TOML file ``path`` and what it parses to; ``what`` names the file in
+    errors ("recipe", "sweep spec"): missing, a folder, not text, or not valid TOML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except FileNotFoundError:
+        raise BarenetError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise BarenetError(f"{what} {path} is a folder, not a .toml file") from None
+    except UnicodeDecodeError:
+        raise BarenetError(f"{what} {path} is not a text (TOML) file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BarenetError(f"{what} {path} is not valid TOML: {exc}") from None

@@ -139,43 +139,37 @@ def plot_weights(
     weights: np.ndarray, path: Path, limit: int = 64, image_size: tuple[int, int] = (28, 28)
 ) -> Path:
     """``weights`` of shape (784, hidden): each column as a 28×28 image."""
-    plt = _pyplot()
     n = min(limit, weights.shape[1])
-    cols = 8
-    rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.0, rows * 1.0), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for k, ax in enumerate(axes.flat[:n]):
-        w = weights[:, k].reshape(image_size)
-        bound = float(np.abs(w).max()) or 1.0
-        ax.imshow(w, cmap="RdBu_r", vmin=-bound, vmax=bound)
-    fig.suptitle(
-        f"first-layer weights ({n} of {weights.shape[1]} units; red +, blue −)", fontsize=9
-    )
-    return _save(fig, path)
+    images = weights[:, :n].T.reshape(n, *image_size)
+    title = f"first-layer weights ({n} of {weights.shape[1]} units; red +, blue −)"
+    return _signed_grid(images, title, path)
 
 
 def plot_filters(kernel: np.ndarray, path: Path, limit: int = 64) -> Path:
     """``kernel`` of shape (k, k, C_in, C_out): each output channel's k×k filter (summed over
     the input channels, which is the filter itself for grey images), red +, blue −."""
-    plt = _pyplot()
     filters = kernel.sum(axis=2)
     n = min(limit, filters.shape[-1])
+    title = (
+        f"first convolution's {kernel.shape[0]}×{kernel.shape[1]} filters "
+        f"({n} of {filters.shape[-1]}; red +, blue −)"
+    )
+    return _signed_grid(np.moveaxis(filters[:, :, :n], -1, 0), title, path)
+
+
+def _signed_grid(images: np.ndarray, title: str, path: Path) -> Path:
+    """``images`` of shape (n, h, w) in rows of 8, each on its own symmetric colour scale."""
+    plt = _pyplot()
+    n = images.shape[0]
     cols = 8
     rows = -(-n // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.0, rows * 1.0), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for k, ax in enumerate(axes.flat[:n]):
-        f = filters[:, :, k]
-        bound = float(np.abs(f).max()) or 1.0
-        ax.imshow(f, cmap="RdBu_r", vmin=-bound, vmax=bound)
-    fig.suptitle(
-        f"first convolution's {kernel.shape[0]}×{kernel.shape[1]} filters "
-        f"({n} of {filters.shape[-1]}; red +, blue −)",
-        fontsize=9,
-    )
+    for image, ax in zip(images, axes.flat, strict=False):
+        bound = float(np.abs(image).max()) or 1.0
+        ax.imshow(image, cmap="RdBu_r", vmin=-bound, vmax=bound)
+    fig.suptitle(title, fontsize=9)
     return _save(fig, path)
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from barenet._files import read_toml
 from barenet.errors import BarenetError
 from barenet.train import Recipe
 from barenet.train.overrides import apply_overrides, describe_overrides
@@ -296,15 +296,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     path = Path(path)
     if not path.exists() and path.suffix != ".toml" and (spec_dir() / f"{path}.toml").is_file():
         path = spec_dir() / f"{path}.toml"
-    try:
-        text = path.read_text()
-        data = tomllib.loads(text)
-    except FileNotFoundError:
-        raise BarenetError(f"sweep spec {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise BarenetError(f"sweep spec {path} is not a text (TOML) file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BarenetError(f"sweep spec {path} is not valid TOML: {exc}") from None
+    text, data = read_toml(path, "sweep spec")
     data.setdefault("name", path.stem)
     spec = parse_spec(data, where=str(path), root=path.parent)
     return replace(spec, text=text)

@@ -29,7 +29,6 @@ Every key, its default and allowed values are declared once in ``schema.KEYS`` (
 from __future__ import annotations
 
 import copy
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any
 
 import tomli_w
 
+from barenet._files import read_toml
 from barenet.errors import BarenetError
 from barenet.nn import Optimizer, get_optimizer, get_schedule
 from barenet.nn.optim import OPTIMIZERS
@@ -101,17 +101,7 @@ class Recipe:
     @classmethod
     def from_file(cls, path: str | Path) -> Recipe:
         path = Path(path)
-        try:
-            with path.open("rb") as f:
-                data = tomllib.load(f)
-        except FileNotFoundError:
-            raise BarenetError(f"recipe file {path} does not exist") from None
-        except IsADirectoryError:
-            raise BarenetError(f"recipe {path} is a folder, not a .toml file") from None
-        except UnicodeDecodeError:
-            raise BarenetError(f"recipe {path} is not a text (TOML) file") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise BarenetError(f"recipe {path} is not valid TOML: {exc}") from None
+        _, data = read_toml(path, "recipe file")
         return cls.from_dict(data, source=str(path))
 
     @classmethod
