@@ -6,16 +6,12 @@ from __future__ import annotations
 import base64
 import io
 import math
-import queue
-import re
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from ._drawing import draw_digit, phone_photo
+from ._serve import serve_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -41,35 +37,8 @@ pytestmark = [
 @pytest.fixture
 def server(trained, tmp_path):
     """The URL of `barenet serve MODEL --port 0` running in a subprocess."""
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "barenet",
-            "serve",
-            str(trained.path),
-            "--port",
-            "0",
-            "--workers",
-            "1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
-    try:
-        first = lines.get(timeout=60)
-        found = re.search(r"http://127\.0\.0\.1:\d+/", first)
-        assert found, f"no URL in {first!r}; log: {(tmp_path / 'serve.log').read_text()}"
-        yield found.group(0)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        process.stdout.close()
-        log.close()
+    with serve_process(trained.path, ["--workers", "1"], tmp_path / "serve.log") as (url, _):
+        yield url
 
 
 def draw(page, points: list[tuple[float, float]]) -> None:

@@ -5,15 +5,12 @@ of the serving benchmark's load generator (zero errors)."""
 from __future__ import annotations
 
 import json
-import queue
-import re
 import resource
 import select
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import httpx
 import pytest
 
 from ._drawing import draw_digit, phone_photo
+from ._serve import serve_process
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 2.0  # the server's --timeout: a client has this long to send a request head
@@ -31,22 +29,9 @@ def server(untrained, tmp_path_factory):
     """(URL, port) of `barenet serve MODEL --workers 2 --timeout 2` in a subprocess."""
     path, _ = untrained
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    log = log_path.open("w")
-    options = ["--port", "0", "--workers", "2", "--timeout", str(TIMEOUT)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "barenet", "serve", str(path), *options],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
-    try:
-        first = lines.get(timeout=120)
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
-        assert found, f"no URL in {first!r}; log: {log_path.read_text()}"
+    options = ["--workers", "2", "--timeout", str(TIMEOUT)]
+    with serve_process(path, options, log_path, wait=120) as (url, first):
         assert "2 workers" in first
-        url = found.group(0)
         # The port listens at once; wait until the workers answer.
         for _ in range(240):
             try:
@@ -54,12 +39,7 @@ def server(untrained, tmp_path_factory):
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
-        yield url, int(found.group(1))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        process.stdout.close()
-        log.close()
+        yield url, int(url.rsplit(":", 1)[1].rstrip("/"))
 
 
 def seven_png(tmp_path: Path) -> Path:
