@@ -129,6 +129,10 @@ def test_cosine_schedule_follows_the_epochs():
     }
     best = apply_overrides(Recipe.find("best"), {"train.epochs": 10})
     assert best.data["schedule"]["after"]["total_epochs"] == 10 - 2
+    cycle = apply_overrides(Recipe.find("default"), {"schedule.name": "one_cycle"})
+    assert cycle.data["schedule"] == {"name": "one_cycle", "total_epochs": 15}
+    longer = apply_overrides(cycle, {"train.epochs": 6})
+    assert longer.data["schedule"]["total_epochs"] == 6
     switched = apply_overrides(Recipe.find("seed001"), {"schedule.name": "cosine"})
     assert switched.data["schedule"] == {"name": "cosine", "total_epochs": 50}
 

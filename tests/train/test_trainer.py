@@ -175,6 +175,72 @@ def test_learning_rate_scheduler_sets_rate_per_epoch(data):
     assert cb.schedule(2, 1.0) == pytest.approx(0.95**2)
 
 
+class StepRates(Callback):
+    """Records the rate and β₁ each optimizer step uses (callbacks after the scheduler)."""
+
+    def __init__(self):
+        self.lr, self.beta1 = [], []
+
+    def on_batch(self, trainer, batch, cost):
+        self.lr.append(trainer.optimizer.lr)
+        self.beta1.append(getattr(trainer.optimizer, "beta1", None))
+
+
+def test_one_cycle_sets_the_rate_and_momentum_before_every_step(data):
+    x, y = data
+    spec = {"name": "one_cycle", "total_epochs": 3, "max_momentum": 0.95, "base_momentum": 0.85}
+    seen = StepRates()
+    trainer = _trainer(make_model())
+    trainer.callbacks = [LearningRateScheduler(spec, base_lr=0.01), *trainer.callbacks, seen]
+    trainer.fit(x, y, 3)
+    n = trainer.batches_per_epoch
+    schedule = LearningRateScheduler(spec, base_lr=0.01).schedule
+    positions = [e + b / n for e in range(3) for b in range(n)]
+    assert seen.lr == pytest.approx([schedule(t, 0.01) for t in positions])
+    assert seen.beta1 == pytest.approx([schedule.momentum(t) for t in positions])
+    assert max(seen.lr) == pytest.approx(0.01, rel=0.05) and seen.lr[-1] < 0.01 / 25
+
+
+def test_one_cycle_run_resumes_bit_identically(tmp_path, data):
+    x, y = data
+    spec = {"name": "one_cycle", "total_epochs": 4}
+
+    def trainer(model, callbacks=()):
+        return Trainer(
+            model,
+            Adam(model.parameters(), lr=0.01),
+            "cross_entropy",
+            batch_size=16,
+            seed=11,
+            callbacks=[LearningRateScheduler(spec, base_lr=0.01), *callbacks],
+        )
+
+    straight = make_model(seed=1)
+    trainer(straight).fit(x, y, 4)
+    ckpt = tmp_path / "last.npz"
+    trainer(make_model(seed=1), [ModelCheckpoint(ckpt)]).fit(x, y, 2)
+    resumed = make_model(seed=99)
+    again = trainer(resumed)
+    again.restore(ckpt)
+    again.fit(x, y, 4)
+    for name, value in straight.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[name], value)
+
+
+def test_momentum_cycling_refuses_an_optimizer_without_momentum(data):
+    x, y = data
+    model = make_model()
+    spec = {"name": "one_cycle", "total_epochs": 2, "max_momentum": 0.95, "base_momentum": 0.85}
+    trainer = Trainer(
+        model,
+        SGD(model.parameters(), lr=0.1),
+        "cross_entropy",
+        callbacks=[LearningRateScheduler(spec, base_lr=0.1)],
+    )
+    with pytest.raises(ValueError, match="needs adam, or sgd with a momentum > 0"):
+        trainer.fit(x, y, 2)
+
+
 def test_one_hot_labels_and_mse_train_too(data):
     x, y = data
     onehot = np.eye(3, dtype=np.float32)[y]

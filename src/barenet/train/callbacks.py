@@ -166,14 +166,43 @@ class ModelCheckpoint(Callback):
 
 
 class LearningRateScheduler(Callback):
-    """Set the optimizer's learning rate at the start of each epoch from a schedule."""
+    """Set the optimizer's learning rate at the start of each epoch from a schedule, or
+    before every step for a per-step schedule (one-cycle: at epoch ``e + b / n`` before batch
+    ``b`` of ``n``), with its momentum when it cycles one (SGD's μ, Adam's β₁). The rate is a
+    function of the position alone, so a resumed run sets the same rates."""
 
     def __init__(self, schedule: str | dict[str, Any] | Schedule, base_lr: float) -> None:
         self.schedule = get_schedule(schedule)
         self.base_lr = float(base_lr)
 
+    def on_train_begin(self, trainer: Trainer) -> None:
+        if self.schedule.momentum(0.0) is None:
+            return
+        opt = trainer.optimizer
+        if not hasattr(opt, "beta1") and not getattr(opt, "momentum", 0.0):
+            raise BarenetError(
+                f"the {self.schedule.name} schedule cycles the momentum: it needs adam, or sgd "
+                f"with a momentum > 0, not {opt.name}"
+                + (" without momentum" if hasattr(opt, "momentum") else "")
+            )
+
+    def _set(self, trainer: Trainer, position: float) -> None:
+        # A per-step schedule takes the fractional epoch; the others get whole epochs.
+        trainer.optimizer.lr = self.schedule(position, self.base_lr)  # type: ignore[arg-type]
+        momentum = self.schedule.momentum(position)
+        if momentum is not None:
+            setattr(
+                trainer.optimizer,
+                "beta1" if hasattr(trainer.optimizer, "beta1") else "momentum",
+                momentum,
+            )
+
     def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None:
-        trainer.optimizer.lr = self.schedule(epoch, self.base_lr)
+        self._set(trainer, epoch)
+
+    def on_batch(self, trainer: Trainer, batch: int, cost: float) -> None:
+        if self.schedule.per_step:
+            self._set(trainer, trainer.epoch + batch / trainer.batches_per_epoch)
 
 
 class ProgressBar(Callback):

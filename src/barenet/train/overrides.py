@@ -179,9 +179,10 @@ def _kept(key: str, value: Any, name: str, defaults: dict[str, Any]) -> str:
 
 
 def _follow_epochs(data: dict[str, Any], old: int, new: int, notes: list[str]) -> None:
-    """A cosine that ended with the training ends with it again (also after a warm-up)."""
+    """A cosine or a one-cycle that ended with the training ends with it again (a cosine
+    also after a warm-up)."""
     schedule = data.get("schedule", {})
-    if schedule.get("name") == "cosine" and schedule.get("total_epochs") == old:
+    if schedule.get("name") in ("cosine", "one_cycle") and schedule.get("total_epochs") == old:
         schedule["total_epochs"] = new
     elif schedule.get("name") == "warmup" and isinstance(schedule.get("after"), dict):
         after, warm = schedule["after"], int(schedule.get("warmup_epochs", 0))
@@ -191,4 +192,5 @@ def _follow_epochs(data: dict[str, Any], old: int, new: int, notes: list[str]) -
             return
     else:
         return
-    notes.append(f"the cosine schedule now ends after epoch {new}, with the training")
+    what = "one-cycle" if schedule.get("name") == "one_cycle" else "cosine"
+    notes.append(f"the {what} schedule now ends after epoch {new}, with the training")

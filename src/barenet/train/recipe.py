@@ -90,7 +90,7 @@ class Recipe:
                 raise BarenetError(f"{source}: {exc}") from None
         schedule = recipe.data.get("schedule")
         if schedule:
-            if schedule["name"] == "cosine":
+            if schedule["name"] in ("cosine", "one_cycle"):
                 schedule.setdefault("total_epochs", recipe.data["train"]["epochs"])
             try:
                 get_schedule(schedule)
