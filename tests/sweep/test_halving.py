@@ -92,3 +92,33 @@ def test_choose_compares_each_configuration_at_its_own_length():
     halted = {"config": 1, **record(accs=(0.5, 0.99))}  # stopped before its 3 epochs
     assert choose(spec, [short, halted]) == 0
     assert choose(spec, [{"config": 0, **record("failed", ())}, halted]) is None
+
+
+def test_halving_over_epochs_trains_and_scores_short_configurations_to_their_end(
+    tmp_path, synthetic_data, local_client
+):
+    write_recipe(tmp_path, epochs=9)
+    spec_path = tmp_path / "epochs.toml"
+    spec_path.write_text(
+        'base = "tiny.toml"\n[grid]\n"train.epochs" = [2, 9]\n"optimizer.lr" = [0.001, 0.003]\n'
+        '[search]\nmethod = "halving"\nmin_epochs = 1\neta = 2\n'
+    )
+    spec = load_spec(spec_path)
+    assert spec.rungs == [1, 2, 4, 8, 9]
+    result = run_sweep(spec, tmp_path / "out", local_client, data=str(synthetic_data), stream=None)
+    runs = result.out / "runs"
+
+    def history(config: int) -> list[dict]:
+        name = f"{spec.configs[config].label}-seed0"
+        lines = (runs / name / "metrics.jsonl").read_text().splitlines()
+        return [json.loads(line) for line in lines]
+
+    reached = {}
+    for rung in result.rungs:
+        for config, score in rung.scores.items():
+            own = spec.configs[config].epochs
+            # A 2-epoch configuration is scored at its end at every rung beyond 2 epochs.
+            assert score == history(config)[min(rung.epochs, own) - 1]["val_accuracy"]
+            reached[config] = min(rung.epochs, own)
+    assert {r["config"]: r["epochs"] for r in result.records} == reached
+    assert all(len(history(c)) == e for c, e in reached.items())

@@ -102,8 +102,9 @@ BAD = [
         "min_epochs (2) must be below the recipe's 2 epochs",
     ),
     (
-        'base = "tiny.toml"\n[grid]\n"train.epochs" = [3, 4]\n[search]\nmethod = "halving"\n',
-        "do not sweep train.epochs",
+        'base = "tiny.toml"\n[grid]\n"train.epochs" = [1, 2]\n[search]\nmethod = "halving"\n'
+        "min_epochs = 2\n",
+        "min_epochs (2) must be below the recipe's 2 epochs",
     ),
     ('base = "seed001"\n', "validates on ['test']"),
     ('base = "tiny.toml"\n[grid\n', "is not valid TOML"),

@@ -1,7 +1,7 @@
 """What a sweep writes beside its run directories.
 
 - ``sweep.csv``: one row per trial: parameters, seed, status, epochs, validation and test
-  accuracy and loss, training and wall seconds, the worker, the error of a failed trial;
+  accuracy and loss, training, wall and CPU seconds, the worker, the error of a failed trial;
 - ``summary.md``: each configuration's mean ± standard deviation over seeds, sorted by the
   validation metric; the chosen configuration and its test accuracy (reported, never used
   to choose); for halving, each rung and the epochs it cost against the full grid;
@@ -37,6 +37,7 @@ COLUMNS = (
     "test_loss",
     "train_seconds",
     "seconds",
+    "cpu_seconds",
     "worker",
     "error",
 )

@@ -81,8 +81,11 @@ def _record(job: Job, outcome: dict[str, Any], previous: dict[str, Any] | None) 
         "test_accuracy": outcome["evaluation"].get("accuracy"),
         "test_loss": outcome["evaluation"].get("loss"),
         "train_seconds": round(sum(r.get("seconds") or 0.0 for r in history), 3),
-        # Wall time on the workers, summed over the pieces of a continued trial.
+        # Wall and CPU time on the workers, summed over the pieces of a continued trial.
         "seconds": round(outcome["seconds"] + (previous or {}).get("seconds", 0.0), 3),
+        "cpu_seconds": round(
+            outcome.get("cpu_seconds", 0.0) + (previous or {}).get("cpu_seconds", 0.0), 3
+        ),
         "worker": outcome["worker"],
         "history": history,
     }
@@ -198,6 +201,7 @@ class Runner:
                             "evaluation": {},
                             "worker": "",
                             "seconds": 0.0,
+                            "cpu_seconds": 0.0,
                         }
                     record = write_outcome(self.runs_dir / job.name, job, outcome, previous)
                     records[job.name] = record

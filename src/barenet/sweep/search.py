@@ -3,7 +3,9 @@
 Successive halving (``method = "halving"``, synchronous, as in Hyperband's inner loop and
 ASHA): every configuration trains for ``min_epochs``; the best ``1/eta`` on the validation
 metric (mean over seeds) continue from their checkpoints to ``min_epochs · eta`` epochs, and
-so on until the survivors reach the recipe's full length. Each rung waits for all its trials,
+so on until the survivors reach the recipe's full length. When ``train.epochs`` is swept,
+the rungs run up to the longest configuration's length and a shorter configuration trains
+(and is scored) to its own length at the rungs beyond it. Each rung waits for all its trials,
 so which configurations continue depends only on their results, never on timing: a resumed
 or re-run sweep makes the same choices. Continuing a trial from its checkpoint gives the same
 bits as training it in one go, so a survivor's final run equals a plain ``barenet train``.
@@ -57,10 +59,17 @@ def trial_name(config: Config, seed: int) -> str:
     return f"{config.label}-seed{seed}"
 
 
+def budget(config: Config, epochs: int | None) -> int:
+    """The epochs ``config`` trains to at a rung of ``epochs``: never beyond its own length
+    (a configuration shorter than the rung is trained, and scored, in full)."""
+    return config.epochs if epochs is None else min(epochs, config.epochs)
+
+
 def jobs_for(spec: SweepSpec, configs: Sequence[Config], epochs: int | None = None) -> list[Job]:
-    """One job per configuration and seed, to ``epochs`` (default: the configuration's own)."""
+    """One job per configuration and seed, to ``epochs`` (default: the configuration's own;
+    see ``budget``)."""
     return [
-        Job(trial_name(c, s), c.recipe, s, epochs or c.epochs, c.index, c.params)
+        Job(trial_name(c, s), c.recipe, s, budget(c, epochs), c.index, c.params)
         for c in configs
         for s in spec.seeds
     ]
@@ -146,7 +155,10 @@ def run_sweep(
                 records = runner.run(jobs_for(spec, alive, epochs), phase=phase)
                 latest.update(records)
                 groups = _by_config(list(records.values()))
-                scores = {c.index: score_at(groups[c.index], spec.metric, epochs) for c in alive}
+                scores = {
+                    c.index: score_at(groups[c.index], spec.metric, budget(c, epochs))
+                    for c in alive
+                }
                 last = k == len(rungs) - 1
                 promoted = [] if last else promote(scores, spec.eta, spec.maximize)
                 result.rungs.append(Rung(epochs, scores, promoted))

@@ -158,7 +158,10 @@ def _where(source: str | None) -> str:
 
 
 def load_run_data(
-    record: dict[str, Any], data_path: str | Path | None = None
+    record: dict[str, Any],
+    data_path: str | Path | None = None,
+    *,
+    dataset: MNISTData | None = None,
 ) -> tuple[MNISTData, str | None]:
     """The data a run or model file recorded, as ``(data, note)``.
 
@@ -167,11 +170,17 @@ def load_run_data(
     decoded arrays). Without ``data_path`` the recorded source is read and must still hash
     to ``sha256``; a path that is gone or data that differs is a ``BarenetError`` naming both.
     With ``data_path`` that data is used, and ``note`` says when it differs from the record.
+    ``dataset``: that data (``data_path``'s, or the recorded source's), already loaded with
+    the recorded split and seed: it is checked the same way, not read again.
     """
     split, seed = str(record.get("split", "official")), int(record.get("seed", 42))
     source, digest = record.get("source"), record.get("sha256")
+
+    def load(path: str | Path | None) -> MNISTData:
+        return dataset if dataset is not None else load_mnist(path, split=split, seed=seed)
+
     if data_path is not None:
-        data = load_mnist(data_path, split=split, seed=seed)
+        data = load(data_path)
         note = None
         if digest and data.sha256 != digest:
             note = (
@@ -185,7 +194,7 @@ def load_run_data(
             f"the run's data {path} is gone; give --data PATH to use other data "
             f"(the run recorded sha256 {str(digest)[:12]}...)"
         )
-    data = load_mnist(path, split=split, seed=seed)
+    data = load(path)
     if digest and data.sha256 != digest:
         raise BarenetError(
             f"{_where(source)} now holds other data (sha256 {data.sha256[:12]}...) than the "
@@ -217,12 +226,15 @@ def run_training(
     resume: bool = False,
     stream: TextIO | None = sys.stdout,
     threads: int | None = None,
+    dataset: MNISTData | None = None,
 ) -> RunResult:
     """Train ``recipe`` on MNIST in ``run_dir`` (continuing its checkpoint if ``resume``),
     evaluate on the test set and write the model file. The BLAS pool is capped at
-    ``threads`` (default ``$BARENET_THREADS`` or 1) while it runs."""
+    ``threads`` (default ``$BARENET_THREADS`` or 1) while it runs. ``dataset``: the data of
+    ``data_path`` (or of the cache) already loaded with the recipe's split and seed, as a
+    sweep's worker keeps it between trials; the run is the same, without reading it again."""
     with limit_threads(threads):
-        return _run(recipe, Path(run_dir), data_path, resume, stream)
+        return _run(recipe, Path(run_dir), data_path, resume, stream, dataset)
 
 
 def _run(
@@ -231,6 +243,7 @@ def _run(
     data_path: str | Path | None,
     resume: bool,
     stream: TextIO | None,
+    dataset: MNISTData | None = None,
 ) -> RunResult:
     ckpt = run_dir / "checkpoints" / "last.npz"
     if run_dir.exists() and not run_dir.is_dir():
@@ -248,13 +261,17 @@ def _run(
         # What can fail on the user's input (the data, the recipe) fails before a file is written.
         source = "cache" if data_path is None else str(Path(data_path).expanduser().resolve())
         if resume:
-            data, note = load_run_data(recipe.data["data"], data_path)
+            data, note = load_run_data(recipe.data["data"], data_path, dataset=dataset)
             if note and stream is not None:
                 print(f"note: {note}", file=stream)
             if data_path is None:
                 source = recipe.data["data"].get("source", "cache")
         else:
-            data = load_mnist(data_path, split=recipe.split, seed=recipe.split_seed)
+            data = (
+                dataset
+                if dataset is not None
+                else load_mnist(data_path, split=recipe.split, seed=recipe.split_seed)
+            )
             recipe = Recipe(copy.deepcopy(recipe.data), notes=recipe.notes)
             recipe.data["data"].update(source=source, sha256=data.sha256)
         model = recipe.build_model()
