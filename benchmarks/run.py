@@ -262,8 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import sweeps
 
         torch_tta = [r for r in results["time_to_accuracy"] if r["framework"] == "torch"]
-        reached = torch_tta[0]["seconds"] if torch_tta and torch_tta[0]["reached"] else None
-        results["sweeps"] = sweeps.run(smoke=smoke, torch_seconds=reached)
+        results["sweeps"] = sweeps.run(smoke=smoke, torch=torch_tta[0] if torch_tta else None)
     results["cnn"] = cnn.run(smoke, args.data)
     results["failures"] += results["cnn"].get("failures", [])
     results["startup_seconds"] = startup_seconds()
