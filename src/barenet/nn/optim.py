@@ -25,7 +25,7 @@ import numpy as np
 
 from ._typing import Array
 from .parameter import Parameter, packed
-from .registry import Registry
+from .registry import Named, Registry
 
 Group = tuple[Parameter, Array, dict[str, Array]]
 """What one update works on: a parameter, a scratch array like it, its state arrays."""
@@ -51,7 +51,7 @@ def _check_number(
     return float(value)
 
 
-class Optimizer:
+class Optimizer(Named):
     """Base class. Subclasses name their per-parameter state arrays in ``buffer_names``."""
 
     name = "optimizer"
@@ -163,10 +163,6 @@ class Optimizer:
                 mine[...] = theirs
         self.steps = int(state.get("steps", 0))
         self.lr = float(config.get("lr", self.lr))
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
 
 class SGD(Optimizer):
