@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .registry import Registry
+from .registry import Named, Registry
 
 
 def _check(
@@ -34,7 +34,7 @@ def _check(
     return float(value)
 
 
-class Schedule:
+class Schedule(Named):
     """The learning rate for each epoch: ``schedule(epoch, base_lr)``, epochs counted from 0."""
 
     name = "schedule"
@@ -47,14 +47,6 @@ class Schedule:
     def momentum(self, epoch: float) -> float | None:
         """The momentum (SGD's μ, Adam's β₁) at ``epoch``; None leaves the optimizer's own."""
         return None
-
-    def get_config(self) -> dict[str, Any]:
-        """``{"name": ...}`` plus any argument, for ``get_schedule`` to rebuild it."""
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
 
 class Constant(Schedule):
