@@ -103,10 +103,11 @@ def create_app(
     # also what the network needs: its layers keep per-call state (Dropout's mask).
     one_at_a_time = anyio.CapacityLimiter(1)
 
-    def infer(body: bytes) -> Answer:
-        """Decode, preprocess and predict: one trip to the thread pool per request."""
+    def infer(body: bytes) -> bytes:
+        """Decode, preprocess, predict and serialise the answer: one trip to the thread pool
+        per request, and nothing CPU-bound left for the event loop."""
         reading = read_digit(body, max_pixels=max_pixels)
-        return answer(model, reading, names)
+        return _prediction_json(answer(model, reading, names))
 
     # FastAPIOffline: the /docs and /redoc pages load Swagger UI and ReDoc from the package,
     # not from a CDN, so they work offline like the drawing page.
@@ -174,12 +175,12 @@ def create_app(
                 408, f"the upload took longer than {upload_timeout:g} s to arrive"
             ) from None
         try:
-            result = await anyio.to_thread.run_sync(infer, body, limiter=one_at_a_time)
+            content = await anyio.to_thread.run_sync(infer, body, limiter=one_at_a_time)
         except ImageTooLargeError as exc:
             raise HTTPException(413, str(exc)) from None
         except ImageError as exc:
             raise HTTPException(422, str(exc)) from None
-        return Response(_prediction_json(result), media_type="application/json")
+        return Response(content, media_type="application/json")
 
     return app
 
