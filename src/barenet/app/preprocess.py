@@ -6,23 +6,28 @@ frame so that its centre of mass is at the centre; the digit is white (1.0) on b
 A photo of a digit on paper differs in every respect: dark on light, unevenly lit, noisy, any
 size, anywhere in the picture. ``preprocess_image`` closes that gap, one step per function:
 
-1. ``_read``: decode (any Pillow format; EXIF rotation applied; transparency flattened onto
-   the colour the ink is not), grey levels in [0, 1], shrunk so the longest side is at most
-   1024 px;
-2. ``_ink``: which side is ink? With a smooth background surface taken out (the median of
-   each block of a 6×6 grid), the ink is the long tail of the residual: when its third
+1. ``_read``: decode (any Pillow format; a JPEG at the smallest draft scale that keeps 384 px
+   a side; EXIF rotation applied; transparency flattened onto the colour the ink is not),
+   grey levels in [0, 1], shrunk so the longest side is at most 1024 px;
+2. ``_overview``: the same, box-shrunk by a whole factor to at most 256 px a side: steps 3–6
+   find the digit there, where each costs a fraction of what it would at full size;
+3. ``_dark_ink``: which side is ink? With a smooth background surface taken out (the median
+   of each block of a 6×6 grid), the ink is the long tail of the residual: when its third
    moment is negative the ink is dark, and the image is inverted, making the ink bright;
-3. ``_flatten_lighting``: subtract a smooth background surface (the 10th percentile of each
+4. ``_flatten_lighting``: subtract a smooth background surface (the 10th percentile of each
    block of a 6×6 grid, median-filtered), so a shadow across the paper is not ink;
-4. ``_normalise``: map the background noise level (99th percentile of the background pixels)
+5. ``_normalise``: map the background noise level (99th percentile of the background pixels)
    to 0 and the typical ink level (median of the ink pixels) to 1; Otsu's threshold splits
    background from ink;
-5. ``_keep_digit``: keep the connected blobs that make up the digit: drop specks (< 5 % of the
+6. ``_keep_digit``: keep the connected blobs that make up the digit: drop specks (< 5 % of the
    largest blob) and, when the digit is clear of the edges, anything touching the edge (a
    table, the paper's border);
-6. ``_thicken``: strokes thinner than MNIST's (a fine pen on a large photo) are widened, so
+7. ``_detail``: a digit that spans fewer than 64 pixels of the overview is cut from the
+   full-size image (its box only), and steps 3–5's inversion, surface and normalisation are
+   applied to that cut; a larger one is framed from the overview as it is;
+8. ``_thicken``: strokes thinner than MNIST's (a fine pen on a large photo) are widened, so
    that after scaling they are still about 2 of the 20 pixels wide;
-7. ``_frame``: crop to the ink's bounding box, scale its longest side to 20 px with Lanczos
+9. ``_frame``: crop to the ink's bounding box, scale its longest side to 20 px with Lanczos
    anti-aliasing, and paste it into 28×28 so that its centre of mass is at pixel (14, 14):
    where MNIST has it (the mean centre of mass of the MNIST test digits, in pixel-index
    coordinates, is (13.99, 14.01); half a pixel off costs a point of accuracy).
@@ -387,8 +392,8 @@ def _normalise(ink: np.ndarray, name: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Blob:
-    """One connected blob of ink kept as part of the digit: its box in pixels of the working
-    image (``bottom``/``right`` exclusive) and its area in coarse cells."""
+    """One connected blob of ink kept as part of the digit: its box (``bottom``/``right``
+    exclusive) and its area, in pixels of the overview (``_overview``)."""
 
     top: int
     left: int
