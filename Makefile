@@ -24,8 +24,8 @@ run: $(VENV)/.stamp-base
 	$(BIN)/barenet train --recipe default
 
 lint: $(VENV)/.stamp-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts docs/hooks.py
+	$(BIN)/ruff format --check src tests benchmarks scripts docs/hooks.py
 	$(BIN)/mypy
 
 # The browser test needs Debian's Chromium; install it when missing and we are allowed to.

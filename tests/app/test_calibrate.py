@@ -3,29 +3,18 @@
 set with a validation split."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import barenet
+from tests._cli import run_barenet as cli
 
 from .test_cli_train import RECIPE, digits
 
 VALIDATION_RECIPE = RECIPE.replace('split = "official"', 'split = "validation"').replace(
     "epochs = 3", "epochs = 1"
 )
-
-
-def cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "barenet", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,13 @@ digit set written as a folder of IDX files. The MNIST cache is pointed at an emp
 with every download turned off, so falling back to it would fail loudly."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from barenet.data import RawData
+from tests._cli import run_barenet as barenet
 from tests.app.test_cli_train import RECIPE, assert_one_line_error, digits
 from tests.data._synthetic import write_folder
 
@@ -22,17 +20,6 @@ def no_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("BARENET_DATA", str(tmp_path / "empty-cache"))
     monkeypatch.setenv("BARENET_MNIST_PIP", "0")
     monkeypatch.setenv("BARENET_MNIST_MIRRORS", "")
-
-
-def barenet(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "barenet", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env=dict(os.environ),
-    )
 
 
 def idx_folder(path, seed):

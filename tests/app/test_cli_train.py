@@ -9,6 +9,8 @@ import sys
 import numpy as np
 import pytest
 
+from tests._cli import run_barenet as barenet
+
 RECIPE = """
 name = "tiny"
 description = "a test recipe"
@@ -54,16 +56,6 @@ def tiny(tmp_path_factory):
     recipe = root / "tiny.toml"
     recipe.write_text(RECIPE)
     return root, data, recipe
-
-
-def barenet(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "barenet", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,16 +48,6 @@ def save_npz(path: Path, train_x, train_y, test_x, test_y) -> Path:
         test_labels=test_y,
     )
     return path
-
-
-def barenet(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "barenet", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
 
 
 def weights(model_path: Path) -> dict[str, np.ndarray]:

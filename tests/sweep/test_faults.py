@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from barenet.sweep import load_spec, run_sweep
+from tests._cli import start_barenet as barenet
 
-from ._helpers import assert_same_weights, barenet, write_recipe
+from ._helpers import assert_same_weights, write_recipe
 
 pytestmark = pytest.mark.mnist
 

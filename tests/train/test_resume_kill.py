@@ -5,7 +5,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from barenet import load
 from barenet.io import read_checkpoint
+from tests._cli import start_barenet as barenet
 
 pytestmark = pytest.mark.mnist
 
@@ -22,16 +22,6 @@ EPOCHS = 5
 # resume must restore) on a smaller network: about half a second an epoch on the real data.
 ARGS = ["train", "--recipe", "default", "--epochs", str(EPOCHS), "--hidden", "128"]
 ARGS += ["--seed", "3", "--no-plots"]
-
-
-def barenet(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "barenet", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
 
 
 def finish(proc: subprocess.Popen) -> str:

@@ -129,6 +129,36 @@ def test_early_stopping_restores_best_weights(data):
         np.testing.assert_array_equal(model.state_dict()[name], value)
 
 
+def test_resume_keeps_early_stopping_count_and_best_weights(tmp_path, data):
+    """Interrupted after the best epoch and before the stop, a resumed run stops at the same
+    epoch and restores the same best weights as an uninterrupted one (the count and the best
+    weights travel in the checkpoint)."""
+    x, y = data
+    wrong = (x, (y + 1) % 3)  # validation loss is best early, then only grows
+
+    def run(model, epochs, checkpoint=None, resume=None):
+        stopper = EarlyStopping("val_loss", patience=3)
+        callbacks = [stopper] + ([ModelCheckpoint(checkpoint)] if checkpoint else [])
+        trainer = _trainer(model, callbacks)
+        if resume:
+            trainer.restore(resume)
+        return trainer.fit(x, y, epochs, validation_data=wrong), stopper
+
+    straight = make_model(seed=1)
+    history, stopper = run(straight, 30)
+    assert stopper.best_epoch + 2 < len(history) < 30  # the interruption falls in between
+
+    ckpt = tmp_path / "last.npz"
+    run(make_model(seed=1), stopper.best_epoch + 2, checkpoint=ckpt)
+    assert read_checkpoint(ckpt).callbacks["early_stopping"]["best_epoch"] == stopper.best_epoch
+    resumed = make_model(seed=99)
+    resumed_history, resumed_stopper = run(resumed, 30, resume=ckpt)
+    assert resumed_history["epoch"] == history["epoch"]
+    assert resumed_stopper.best_epoch == stopper.best_epoch
+    for name, value in straight.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[name], value)
+
+
 def test_early_stopping_needs_a_logged_metric(data):
     x, y = data
     with pytest.raises(ValueError, match="not logged"):

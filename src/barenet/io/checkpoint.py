@@ -6,9 +6,11 @@ A checkpoint is a container (``container.py``) with header ::
      "config": <model config>, "epoch": <epochs completed>,
      "optimizer": {"config": {...}, "steps": n, "buffers": {name: count}},
      "rng": {"model": <bit generator state>, "data": <bit generator state>},
-     "history": {...}, "recipe": {...}, "extra": {...}}
+     "history": {...}, "recipe": {...}, "extra": {...},
+     "callbacks": {<state_key>: {...}}}
 
-and arrays ``param/<name>`` (model) and ``opt/<buffer>/<i>`` (optimizer state). Restoring
+and arrays ``param/<name>`` (model), ``opt/<buffer>/<i>`` (optimizer state) and
+``callback/<state_key>/<name>`` (a callback's arrays, e.g. early stopping's best weights). Restoring
 the model weights, the optimizer's moments and both random generators makes the resumed run
 bit-identical to an uninterrupted one.
 """
@@ -42,6 +44,8 @@ class Checkpoint:
     history: dict[str, Any] = field(default_factory=dict)
     recipe: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)  # state_key → values
+    callback_arrays: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def write_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
@@ -62,10 +66,13 @@ def write_checkpoint(path: str | os.PathLike[str], ckpt: Checkpoint) -> Path:
         "history": ckpt.history,
         "recipe": ckpt.recipe,
         "extra": ckpt.extra,
+        "callbacks": ckpt.callbacks,
     }
     arrays = {f"param/{name}": value for name, value in ckpt.params.items()}
     for name, values in buffers.items():
         arrays.update({f"opt/{name}/{i}": v for i, v in enumerate(values)})
+    for key, named in ckpt.callback_arrays.items():
+        arrays.update({f"callback/{key}/{name}": v for name, v in named.items()})
     return write_container(path, header, arrays)
 
 
@@ -89,6 +96,18 @@ def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
             history=header.get("history", {}),
             recipe=header.get("recipe", {}),
             extra=header.get("extra", {}),
+            callbacks=header.get("callbacks", {}),
+            callback_arrays=_callback_arrays(arrays),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FormatError(f"{path}: the checkpoint is incomplete (missing {exc})") from None
+
+
+def _callback_arrays(arrays: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    """``callback/<key>/<name>`` arrays grouped by key (a parameter name may contain ``/``)."""
+    grouped: dict[str, dict[str, np.ndarray]] = {}
+    for full, value in arrays.items():
+        if full.startswith("callback/"):
+            key, name = full[len("callback/") :].split("/", 1)
+            grouped.setdefault(key, {})[name] = value
+    return grouped

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 
 from ._typing import Array
-from .registry import Registry
+from .registry import Named, Registry
 
 
-class ActivationFunction:
+class ActivationFunction(Named):
     """An elementwise (or, for softmax, row-wise) function a = σ(z) and its backward pass."""
 
     name = "activation"
@@ -41,13 +41,6 @@ class ActivationFunction:
     def derivative(self, z: Array) -> Array:
         """σ'(z) elementwise (not defined for softmax, whose derivative is a Jacobian)."""
         return self.backward(np.ones_like(z), z, self.forward(z))
-
-    def get_config(self) -> dict[str, Any]:
-        """``{"name": ...}`` plus any argument, for ``get_activation`` to rebuild it."""
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
 
 
 def sigmoid(z: Array) -> Array:
@@ -104,9 +97,6 @@ class LeakyReLU(ActivationFunction):
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "alpha": self.alpha}
-
-    def __repr__(self) -> str:
-        return f"LeakyReLU(alpha={self.alpha})"
 
 
 class Tanh(ActivationFunction):

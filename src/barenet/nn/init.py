@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ._typing import Array
-from .registry import Registry
+from .registry import Named, Registry
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -37,7 +37,7 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-class Initializer:
+class Initializer(Named):
     """Base class: subclasses implement ``sample(shape, rng)`` returning float64 values."""
 
     name = "initializer"
@@ -61,14 +61,6 @@ class Initializer:
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
         """Values of ``shape`` drawn from ``rng`` (float64; ``__call__`` casts to the dtype)."""
         raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        """``{"name": ...}`` plus any argument, for ``get_initializer`` to rebuild it."""
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
 
 class Zeros(Initializer):

@@ -28,7 +28,7 @@ import numpy as np
 
 from ._typing import Array
 from .activations import sigmoid
-from .registry import Registry
+from .registry import Named, Registry
 
 _CLIP = {np.dtype(np.float32): 1e-7, np.dtype(np.float64): 1e-12}
 
@@ -66,7 +66,7 @@ def _class_ids(y: Array, num_classes: int) -> Array:
     return y
 
 
-class Loss:
+class Loss(Named):
     """Base class. ``value`` is the batch-mean cost; ``gradient`` is ∂(batch-mean cost)/∂a."""
 
     name = "loss"
@@ -88,13 +88,6 @@ class Loss:
 
     def __call__(self, a: Array, y: Array) -> float:
         return self.value(a, y)
-
-    def get_config(self) -> dict[str, Any]:
-        """``{"name": ...}``, for ``get_loss`` to rebuild it."""
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
 
 
 class MSE(Loss):

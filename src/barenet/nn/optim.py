@@ -25,7 +25,7 @@ import numpy as np
 
 from ._typing import Array
 from .parameter import Parameter, packed
-from .registry import Registry
+from .registry import Named, Registry
 
 Group = tuple[Parameter, Array, dict[str, Array]]
 """What one update works on: a parameter, a scratch array like it, its state arrays."""
@@ -51,7 +51,7 @@ def _check_number(
     return float(value)
 
 
-class Optimizer:
+class Optimizer(Named):
     """Base class. Subclasses name their per-parameter state arrays in ``buffer_names``."""
 
     name = "optimizer"
@@ -71,6 +71,7 @@ class Optimizer:
         # whole buffer: a step then updates everything at once (``_groups``).
         flat = packed(self.params)
         self._whole: Group | None = None
+        self._lambda_cache: tuple[float, Array] | None = None
         if flat is None:
             self.buffers: dict[str, list[Array]] = {
                 name: [np.zeros_like(p.value) for p in self.params] for name in self.buffer_names
@@ -81,6 +82,11 @@ class Optimizer:
             whole.grad = grads
             state = {name: np.zeros_like(values) for name in self.buffer_names}
             self._whole = (whole, np.empty_like(values), state)
+            # Which packed values decay (weights) and which do not (biases, BatchNorm's β, γ).
+            self._decays = np.zeros(values.shape, bool)
+            for p, start in zip(self.params, offsets, strict=True):
+                self._decays[start : start + p.size] = p.decay
+            self._whole_dtype = values.dtype
             self.buffers = {
                 name: [
                     buffer[start : start + p.size].reshape(p.shape)
@@ -99,17 +105,28 @@ class Optimizer:
             p.grad.fill(0)
 
     def _groups(self) -> list[Group]:
-        """What a step updates: the whole packed buffer at once when the parameters are still
-        packed and no weight decay needs telling weights from biases; else each parameter."""
-        if self._whole is not None and not self.weight_decay:
+        """What a step updates: the whole packed buffer at once while the parameters are still
+        packed; else each parameter."""
+        if self._whole is not None:
             values, grads = self._whole[0].value, self._whole[0].grad
             if all(p.value.base is values and p.grad.base is grads for p in self.params):
                 return [self._whole]
         return self._each
 
+    def _lambdas(self) -> Array:
+        """λ for each packed value, 0 where it does not decay (rebuilt if λ was changed)."""
+        if self._lambda_cache is None or self._lambda_cache[0] != self.weight_decay:
+            lambdas = self._decays * np.asarray(self.weight_decay, self._whole_dtype)
+            self._lambda_cache = (self.weight_decay, lambdas)
+        return self._lambda_cache[1]
+
     def _gradient(self, p: Parameter, g: Array) -> Array:
-        """∇C plus the L2 term λw, in the scratch array ``g`` (``p.grad`` is left intact)."""
-        if self.weight_decay and p.decay:
+        """∇C plus the L2 term λw, in the scratch array ``g`` (``p.grad`` is left intact). For
+        the packed buffer λ is 0 on the values that do not decay."""
+        if self.weight_decay and self._whole is not None and p is self._whole[0]:
+            np.multiply(p.value, self._lambdas(), out=g)
+            g += p.grad
+        elif self.weight_decay and p.decay:
             np.multiply(p.value, self.weight_decay, out=g)
             g += p.grad
         else:
@@ -163,10 +180,6 @@ class Optimizer:
                 mine[...] = theirs
         self.steps = int(state.get("steps", 0))
         self.lr = float(config.get("lr", self.lr))
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
 
 class SGD(Optimizer):

@@ -11,6 +11,22 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 
+class Named:
+    """An object a registry builds by name (an activation, loss, initializer, optimizer or
+    schedule). ``get_config()`` is ``{"name": ...}`` plus the constructor arguments: what the
+    registry's ``build`` takes to make an equal object again; ``repr`` shows those arguments."""
+
+    name = "named"
+
+    def get_config(self) -> dict[str, Any]:
+        """``{"name": ...}`` plus any argument, for the registry to rebuild it."""
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
 class Registry(Generic[T]):
     """Names (and aliases) of one kind of object (``"activation"``, ``"loss"`` ...) → classes.
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .registry import Registry
+from .registry import Named, Registry
 
 
 def _check(
@@ -29,21 +29,13 @@ def _check(
     return float(value)
 
 
-class Schedule:
+class Schedule(Named):
     """The learning rate for each epoch: ``schedule(epoch, base_lr)``, epochs counted from 0."""
 
     name = "schedule"
 
     def __call__(self, epoch: int, base_lr: float) -> float:
         raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        """``{"name": ...}`` plus any argument, for ``get_schedule`` to rebuild it."""
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
 
 class Constant(Schedule):

@@ -9,6 +9,10 @@ The protocol (every method optional; the base class does nothing):
 - ``on_epoch_end(trainer, epoch, logs)``: after each epoch; ``logs`` is the History record;
   set ``trainer.stop_training = True`` to stop;
 - ``on_train_end(trainer)``: after the last epoch (also after an early stop).
+
+A callback whose decisions depend on earlier epochs (``EarlyStopping``) names itself in
+``state_key`` and gives ``get_state``/``set_state``: checkpoints keep that state, so a resumed
+run stops at the same epoch and restores the same weights as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
 
 from barenet.errors import BarenetError
 from barenet.nn import Schedule, get_schedule
@@ -34,6 +40,16 @@ class TrainingDiverged(BarenetError, RuntimeError):
 
 class Callback:
     """Base class: every hook does nothing; a callback overrides the ones it needs."""
+
+    state_key: str | None = None
+    """The name a checkpoint keeps this callback's state under; None: it keeps none."""
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """What a checkpoint keeps: (JSON-able values, named arrays)."""
+        return {}, {}
+
+    def set_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Take back ``get_state()``'s values when a run resumes from a checkpoint."""
 
     def on_train_begin(self, trainer: Trainer) -> None:
         """Before the first epoch of this ``fit`` call."""
@@ -113,14 +129,31 @@ class EarlyStopping(Callback):
         self.monitor, self.patience, self.min_delta = monitor, patience, float(min_delta)
         self.restore_best = restore_best
         self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
+        self.resumed = False
         self.on_train_begin(None)
 
+    state_key = "early_stopping"
+
     def on_train_begin(self, trainer: Trainer | None) -> None:
-        """Forget the previous ``fit``: a reused callback starts counting afresh."""
+        """Forget the previous ``fit``: a reused callback starts counting afresh (unless a
+        checkpoint's count was just restored into it)."""
+        if self.resumed:
+            self.resumed = False
+            return
         self.best: float | None = None
         self.best_epoch = -1
         self.wait = 0
-        self.best_state: dict[str, Any] | None = None
+        self.best_state: dict[str, np.ndarray] | None = None
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        state = {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+        return state, dict(self.best_state or {})
+
+    def set_state(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.best, self.best_epoch = state["best"], int(state["best_epoch"])
+        self.wait = int(state["wait"])
+        self.best_state = dict(arrays) if arrays else None
+        self.resumed = True
 
     def _improved(self, value: float) -> bool:
         if self.best is None:

@@ -203,7 +203,11 @@ class Trainer:
     # ------------------------------------------------------------ checkpoints
     def checkpoint(self) -> Checkpoint:
         """Everything a resumed run needs: architecture, weights, optimizer state, epoch, both
-        generators' states and the history so far."""
+        generators' states, the history so far and the state of callbacks that keep one."""
+        states, arrays = {}, {}
+        for cb in self.callbacks:
+            if cb.state_key is not None:
+                states[cb.state_key], arrays[cb.state_key] = cb.get_state()
         return Checkpoint(
             config=self.model.get_config(),
             params=self.model.state_dict(),
@@ -216,6 +220,8 @@ class Trainer:
             history=self.history.to_dict(),
             recipe=self.recipe,
             extra={"augment": self._augment_config()},
+            callbacks=states,
+            callback_arrays=arrays,
         )
 
     def _augment_config(self) -> dict[str, Any] | str | None:
@@ -230,7 +236,8 @@ class Trainer:
         return written
 
     def restore(self, source: Checkpoint | str | os.PathLike[str]) -> None:
-        """Continue from a checkpoint: weights, optimizer state, both generators, history."""
+        """Continue from a checkpoint: weights, optimizer state, both generators, history, and
+        the state of callbacks that keep one (early stopping's count and best weights)."""
         ckpt = source if isinstance(source, Checkpoint) else read_checkpoint(source)
         if ckpt.config != self.model.get_config():
             raise BarenetError("the checkpoint's architecture differs from this model's")
@@ -247,5 +254,10 @@ class Trainer:
         self.data_rng.bit_generator.state = ckpt.rng["data"]
         self.history = History.from_dict(ckpt.history)
         self.epoch = ckpt.epoch
+        for cb in self.callbacks:
+            if cb.state_key is not None and cb.state_key in ckpt.callbacks:
+                cb.set_state(
+                    ckpt.callbacks[cb.state_key], ckpt.callback_arrays.get(cb.state_key, {})
+                )
         if not isinstance(source, Checkpoint):
             self.last_checkpoint = Path(source)
