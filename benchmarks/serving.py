@@ -7,7 +7,9 @@
 ``run()`` starts ``barenet serve MODEL --workers N`` (one worker per core by default) on a free
 port of 127.0.0.1 with a 784-128-10 model (random weights: the network's answer does not
 change its cost), then starts the load generator in its own process: ``--clients``
-concurrent asyncio clients (httpx, one keep-alive connection each) that each post an image,
+concurrent asyncio clients (raw HTTP/1.1 on asyncio streams, one keep-alive connection each,
+the request bytes built once: an HTTP client library such as httpx cost the load generator
+about as much CPU per request as the server, on the same cores) that each post an image,
 wait for the answer, and post the next, for ``--seconds``. Every answer that is not
 200 with ten probabilities counts as an error. Reported: requests, errors, requests per
 second, and the median and 99th percentile latency. Targets: canvas PNGs ≥ 300 requests/s
@@ -52,34 +54,50 @@ def _payloads(kind: str) -> tuple[bytes, str]:
 
 
 async def _load(url: str, kind: str, clients: int, seconds: float) -> dict[str, Any]:
-    import httpx
-
     body, content_type = _payloads(kind)
+    host, port = _host_port(url)
+    request = (
+        f"POST /api/predict HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     latencies: list[float] = []
     errors: list[str] = []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    timeout = httpx.Timeout(30.0)
 
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
+    async def one_client(
+        connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None,
+    ) -> None:
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            try:
+                if connection is None:
+                    connection = await asyncio.open_connection(host, port)
+                reader, writer = connection
+                writer.write(request)
+                status, answer, keep_alive = await _response(reader)
+                ok = status == 200 and len(json.loads(answer)["probabilities"]) == 10
+                if not ok:
+                    errors.append(f"{status}: {answer[:200]!r}")
+                if not keep_alive:
+                    writer.close()
+                    connection = None
+            except (OSError, asyncio.IncompleteReadError, ValueError, KeyError) as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+                connection = None
+            latencies.append(time.perf_counter() - start)
+        if connection is not None:
+            connection[1].close()
 
-        async def one_client() -> None:
-            while time.perf_counter() < deadline:
-                start = time.perf_counter()
-                try:
-                    response = await client.post(
-                        "/api/predict", content=body, headers={"Content-Type": content_type}
-                    )
-                    ok = response.status_code == 200 and len(response.json()["probabilities"]) == 10
-                    if not ok:
-                        errors.append(f"{response.status_code}: {response.text[:200]}")
-                except (httpx.HTTPError, ValueError, KeyError) as exc:
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                latencies.append(time.perf_counter() - start)
-
-        started, cpu = time.perf_counter(), time.process_time()
-        deadline = started + seconds
-        await asyncio.gather(*(one_client() for _ in range(clients)))
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # Connect one client at a time before the clock starts, as users arrive: 32 connections
+    # opened in one burst are accepted in one batch by whichever worker wakes first (27 of
+    # 32 went to one of two workers), and stay there.
+    connections = []
+    for _ in range(clients):
+        connections.append(await asyncio.open_connection(host, port))
+        await asyncio.sleep(0.01)
+    started, cpu = time.perf_counter(), time.process_time()
+    deadline = started + seconds
+    await asyncio.gather(*(one_client(c) for c in connections))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     ms = np.array(latencies) * 1e3
     return {
         "kind": kind,
@@ -94,6 +112,25 @@ async def _load(url: str, kind: str, clients: int, seconds: float) -> dict[str, 
         "payload_bytes": len(body),
         "client_cpu_ms_per_request": 1e3 * cpu / max(1, len(latencies)),
     }
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    found = re.fullmatch(r"http://([^/:]+):(\d+)/?", url)
+    if not found:
+        raise ValueError(f"expected http://HOST:PORT/, got {url!r}")
+    return found.group(1), int(found.group(2))
+
+
+async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """(status, body, whether the connection stays open) of one HTTP/1.1 answer with a
+    Content-Length (what uvicorn sends for these)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+    fields = {k.strip().lower(): v.strip().lower() for k, v in headers.items()}
+    answer = await reader.readexactly(int(fields.get("content-length", "0")))
+    return status, answer, fields.get("connection") != "close"
 
 
 def _serve(model: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
@@ -140,15 +177,17 @@ def _cpu_seconds(pid: int) -> float | None:
 
 def _wait_ready(url: str, workers: int, timeout: float = 120.0) -> None:
     """Until every worker answers (the port accepts as soon as it is bound)."""
-    import httpx
+    import urllib.error
+    import urllib.request
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url + "api/health", timeout=10).status_code == 200:
-                time.sleep(1.0 * workers)  # the other workers finish loading alike
-                return
-        except httpx.HTTPError:
+            with urllib.request.urlopen(url + "api/health", timeout=10) as response:
+                if response.status == 200:
+                    time.sleep(1.0 * workers)  # the other workers finish loading alike
+                    return
+        except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
@@ -158,10 +197,6 @@ def run(smoke: bool = False, workers: int | None = None) -> dict[str, Any]:
     """Serve, load, report; ``{"error": ...}`` if anything failed."""
     import barenet
 
-    try:
-        import httpx  # noqa: F401  (the load generator's client)
-    except ImportError:
-        return {"skipped": "httpx is not installed (`pip install -e '.[bench]'` adds it)"}
     workers = workers or os.cpu_count() or 1
     results: dict[str, Any] = {"workers": workers, "cores": os.cpu_count(), "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -235,8 +270,9 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [f"**failed**: {result['error']}", ""]
     lines += [
         f"`barenet serve` with {result.get('workers')} worker processes (one per core) on "
-        "127.0.0.1; the load generator (`benchmarks/serving.py`, asyncio + httpx, one "
-        "keep-alive connection per client) in its own process on the same "
+        "127.0.0.1; the load generator (`benchmarks/serving.py`, raw HTTP/1.1 on asyncio "
+        "streams, one keep-alive connection per client, the clients connecting one at a time "
+        "before the clock starts) in its own process on the same "
         f"{result.get('cores')} cores. Each client posts an image, waits for the answer, "
         "posts the next.",
         "",
@@ -282,7 +318,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
     if args.load:
-        print(json.dumps(asyncio.run(_load(args.load, args.kind, args.clients, args.seconds))))
+        try:
+            from uvloop import run as run_loop  # the event loop uvicorn uses too
+        except ImportError:
+            run_loop = asyncio.run
+        print(json.dumps(run_loop(_load(args.load, args.kind, args.clients, args.seconds))))
         return 0
     result = run(args.smoke, args.workers)
     print(markdown(result))

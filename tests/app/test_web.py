@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from barenet.app.preprocess import preprocess_image
-from barenet.app.web import MAX_BODY, STATIC, create_app
+from barenet.app.web import MAX_BODY, STATIC, Prediction, create_app
 
 from ._drawing import draw_digit, draw_number, png_header_only
 
@@ -68,6 +68,9 @@ def test_predict_returns_the_documented_shape(client):
     assert response.status_code == 200
     data = response.json()
     assert set(data) == {"digit", "label", "probabilities", "image", "warning", "warnings"}
+    assert response.headers["content-type"] == "application/json"
+    # Serialised by hand (not by FastAPI): it must still be what /docs says it is.
+    Prediction.model_validate(data, strict=True)
     assert np.array(data["image"]).shape == (28, 28)
     assert data["digit"] == int(np.argmax(data["probabilities"]))
 
