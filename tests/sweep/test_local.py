@@ -100,3 +100,17 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path, mnist_subse
         rows = list(csv.DictReader(f))
     assert [r["status"] for r in rows] == ["ok", "failed"]
     assert rows[1]["error"] == failed["error"]
+
+
+def test_trials_form_one_task_group_so_the_scheduler_queues_them():
+    """Dask queues tasks on the scheduler (and gives each worker one as a thread frees) only
+    for a task group larger than the cluster; trials named after their configuration or
+    recipe each made a group of their own and were all assigned at once."""
+    from dask.utils import key_split
+
+    from barenet.sweep.runner import TASK_GROUP, Job, trial_key
+
+    names = ["c00-lr0.001-batch_size128-hidden256-seed0", "cnn-seed1", "best-seed2", "x"]
+    keys = [trial_key(Job(name, {}, 0, 3, i)) for i, name in enumerate(names)]
+    assert {key_split(key) for key in keys} == {TASK_GROUP}
+    assert len(set(keys)) == len(keys)  # yet every submission has its own key

@@ -110,6 +110,18 @@ def write_outcome(
     return record
 
 
+TASK_GROUP = "barenet-trial"
+
+
+def trial_key(job: Job) -> tuple[str, str]:
+    """The Dask key of one submission of ``job``: every trial in one task group
+    (``TASK_GROUP``), so the scheduler holds the trials back and hands each to a worker when it
+    has a free thread (root-task queuing). Keys named after the trial (``c00-lr0.001-...``)
+    made each trial a group of its own, which the scheduler assigns at once; work stealing then
+    piled the queue of long trials onto one worker while the other sat idle."""
+    return TASK_GROUP, f"{job.name}@{job.epochs}-{uuid.uuid4().hex[:8]}"
+
+
 class Runner:
     """Runs jobs on ``client``'s cluster, writing run directories under ``runs_dir``."""
 
@@ -177,7 +189,7 @@ class Runner:
                     job.epochs,
                     self.data,
                     resume,
-                    key=f"{job.name}@{job.epochs}-{uuid.uuid4().hex[:8]}",
+                    key=trial_key(job),
                     pure=False,
                 )
             futures[future] = (job, record)
