@@ -124,7 +124,7 @@ def test_a_killed_worker_changes_nothing(tmp_path, mnist_subset, local_client):
             stop(proc)
 
     stormy = tmp_path / "stormy"
-    killed_trial = key.split("@")[0]
+    killed_trial = key[1].split("@")[0]  # trial_key: ("barenet-trial", "<trial>@<epochs>-<id>")
     rows = {r["trial"]: r for r in sweep_rows(stormy)}
     # The trial the dead worker was running finished elsewhere.
     assert rows[killed_trial]["status"] == "ok"
