@@ -53,3 +53,15 @@ def test_engine_example_runs(capsys, tmp_path, monkeypatch):
     assert "total parameters: 101,770  (dtype float32)" in out
     error = float(out.split("max relative error ")[1].split()[0])
     assert error < 1e-6
+
+
+def test_the_results_table_is_the_one_make_results_wrote():
+    """The README's results rows are docs/results.md's, which scripts/results.py writes from
+    the runs it trained: no figure in the table that the command did not produce."""
+    generated = (Path(__file__).resolve().parent.parent / "docs" / "results.md").read_text()
+    section = README.split("## Results and speed")[1].split("How fast")[0]
+
+    def rows(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith("| `")]
+
+    assert rows(section) and rows(section) == rows(generated)
