@@ -236,14 +236,7 @@ def test_one_cycle_run_resumes_bit_identically(tmp_path, data):
     spec = {"name": "one_cycle", "total_epochs": 4}
 
     def trainer(model, callbacks=()):
-        return Trainer(
-            model,
-            Adam(model.parameters(), lr=0.01),
-            "cross_entropy",
-            batch_size=16,
-            seed=11,
-            callbacks=[LearningRateScheduler(spec, base_lr=0.01), *callbacks],
-        )
+        return _trainer(model, [LearningRateScheduler(spec, base_lr=0.01), *callbacks])
 
     straight = make_model(seed=1)
     trainer(straight).fit(x, y, 4)
