@@ -113,6 +113,8 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs; with
     ``restore_best`` put back the weights of the best epoch at the end."""
 
+    state_key = "early_stopping"
+
     def __init__(
         self,
         monitor: str = "val_loss",
@@ -131,8 +133,6 @@ class EarlyStopping(Callback):
         self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
         self.resumed = False
         self.on_train_begin(None)
-
-    state_key = "early_stopping"
 
     def on_train_begin(self, trainer: Trainer | None) -> None:
         """Forget the previous ``fit``: a reused callback starts counting afresh (unless a
