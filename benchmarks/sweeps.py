@@ -159,22 +159,14 @@ def _fast_run(recipe: Any) -> dict[str, Any]:
     the way the PyTorch child times its epochs: wall and CPU seconds of the epochs, without
     the scoring after each epoch (the validation and training metrics)."""
     from barenet.data import load_mnist
-    from barenet.train.setup import make_trainer
+    from barenet.train.run import recipe_trainer
     from barenet.train.threads import limit_threads
 
     data = load_mnist(split=recipe.split, seed=recipe.split_seed)
     train = recipe.train
     with limit_threads(1):
         model = recipe.build_model()
-        trainer = make_trainer(
-            model,
-            optimizer=dict(recipe.data["optimizer"]),
-            loss=train["loss"],
-            batch_size=int(train["batch_size"]),
-            seed=int(train["seed"]),
-            schedule=recipe.data.get("schedule"),
-            augment=train.get("augment"),
-        )
+        trainer = recipe_trainer(recipe, model)
         scoring = {"cpu": 0.0}
         score = trainer.score
 

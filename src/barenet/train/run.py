@@ -32,6 +32,7 @@ import io
 import json
 import shutil
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -135,7 +136,14 @@ def _validation(recipe: Recipe, data: MNISTData) -> tuple[np.ndarray, np.ndarray
     return None
 
 
-def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None) -> Trainer:
+def recipe_trainer(
+    recipe: Recipe,
+    model: Model,
+    callbacks: Iterable[Callback] = (),
+    stream: TextIO | None = None,
+) -> Trainer:
+    """The ``Trainer`` a recipe's settings make for ``model`` (optimizer, loss, batches, seed,
+    schedule, augmentation, early stopping), with the caller's ``callbacks``."""
     t = recipe.train
     return make_trainer(
         model,
@@ -146,11 +154,16 @@ def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None)
         schedule=recipe.data.get("schedule"),
         augment=t.get("augment"),
         early_stopping=t.get("early_stopping"),
-        callbacks=[ModelCheckpoint(run_dir / "checkpoints" / "last.npz"), MetricsLogger(run_dir)],
+        callbacks=callbacks,
         stream=stream,
         validation=t["validate_on"],
         recipe=recipe.data,
     )
+
+
+def _trainer(recipe: Recipe, model: Model, run_dir: Path, stream: TextIO | None) -> Trainer:
+    files = [ModelCheckpoint(run_dir / "checkpoints" / "last.npz"), MetricsLogger(run_dir)]
+    return recipe_trainer(recipe, model, files, stream)
 
 
 def _where(source: str | None) -> str:
