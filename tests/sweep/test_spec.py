@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from barenet.app.cli import main
@@ -145,3 +147,21 @@ def test_sweep_has_help_with_the_global_options(capsys):
     assert out.startswith("usage: barenet sweep")
     for option in ("--out", "--scheduler", "--workers", "--data", "--threads"):
         assert option in out
+
+
+def test_a_trials_fingerprint_follows_its_settings_not_its_notes():
+    from barenet.sweep.runner import Job
+    from barenet.train import Recipe
+
+    recipe = Recipe.find("cnn-best").data
+    job = Job("cnn-best-seed0", recipe, 0, 30)
+    noted = copy.deepcopy(recipe)
+    noted["expected"]["note"] = "measured: 99.6%"
+    noted["description"] = "reworded"
+    assert Job("cnn-best-seed0", noted, 0, 30).fingerprint == job.fingerprint
+    # The epochs reached do not count either: a trial continued further is the same trial.
+    assert Job("cnn-best-seed0", recipe, 0, 40).fingerprint == job.fingerprint
+    tuned = copy.deepcopy(recipe)
+    tuned["optimizer"]["lr"] = 0.001
+    assert Job("cnn-best-seed0", tuned, 0, 30).fingerprint != job.fingerprint
+    assert Job("cnn-best-seed0", recipe, 1, 30).fingerprint != job.fingerprint

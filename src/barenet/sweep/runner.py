@@ -31,6 +31,8 @@ from .progress import Progress
 from .trial import RESUME_FILES, one_line, run_trial, trial_recipe
 
 RECORD = "trial.json"
+NOTES = ("name", "description", "expected")
+"""Recipe tables that document a trial and do not change how it trains."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,12 @@ class Job:
 
     @property
     def fingerprint(self) -> str:
-        """What makes this trial what it is (recipe and seed, not the epochs reached)."""
+        """What makes this trial what it is: the recipe's settings and the seed, not the
+        epochs reached, nor the recipe's name, description and ``[expected]`` notes (editing a
+        note once a result is measured keeps the finished runs)."""
         recipe = trial_recipe(self.recipe, self.seed, 0)
+        for key in NOTES:
+            recipe.pop(key, None)
         return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
 
