@@ -11,11 +11,15 @@ size, anywhere in the picture. ``preprocess_image`` closes that gap, one step pe
    grey levels in [0, 1], shrunk so the longest side is at most 1024 px;
 2. ``_overview``: the same, box-shrunk by a whole factor to at most 256 px a side: steps 3–6
    find the digit there, where each costs a fraction of what it would at full size;
-3. ``_dark_ink``: which side is ink? With a smooth background surface taken out (the median
-   of each block of a 6×6 grid), the ink is the long tail of the residual: when its third
-   moment is negative the ink is dark, and the image is inverted, making the ink bright;
+3. ``_ink_side``: which side is ink? A clean drawing (``_clean_background``: most pixels,
+   and some of every block, exactly at the brightest or the darkest level, as on the drawing
+   page's canvas) has its answer at once; otherwise (``_dark_ink``), with a smooth
+   background surface taken out (the median of each block of a 6×6 grid), the ink is the
+   long tail of the residual: when its third moment is negative the ink is dark, and the
+   image is inverted, making the ink bright;
 4. ``_flatten_lighting``: subtract a smooth background surface (the 10th percentile of each
-   block of a 6×6 grid, median-filtered), so a shadow across the paper is not ink;
+   block of a 6×6 grid, median-filtered; flat for a clean drawing), so a shadow across the
+   paper is not ink;
 5. ``_normalise``: map the background noise level (99th percentile of the background pixels)
    to 0 and the typical ink level (median of the ink pixels) to 1; Otsu's threshold splits
    background from ink;
@@ -267,7 +271,55 @@ def _overview(grey: np.ndarray) -> np.ndarray:
     return total * np.float32(1 / (fh * fw))
 
 
-def _dark_ink(grey: np.ndarray, name: str) -> tuple[bool, np.ndarray]:
+def _ink_side(grey: np.ndarray, name: str) -> tuple[bool, np.ndarray]:
+    """Whether the ink is darker than the background, and the background on a grid of the
+    image with the ink made bright: from ``_clean_background`` when the image is a clean
+    drawing, else from ``_dark_ink``. Raises ``BlankImageError`` for a nearly uniform image."""
+    lo, hi = float(grey.min()), float(grey.max())
+    if hi - lo < _MIN_CONTRAST:
+        raise BlankImageError(f"{name} is blank: no ink found (the image is nearly uniform)")
+    return _clean_background(grey, lo, hi) or _dark_ink(grey)
+
+
+def _clean_background(grey: np.ndarray, lo: float, hi: float) -> tuple[bool, np.ndarray] | None:
+    """``_dark_ink(grey)``'s answer for a clean drawing (a drawing pad's canvas: one
+    background level v, the image's brightest or darkest, covering most of it, with the ink
+    all on the other side), without its sort; None for anything else (a photo), which then
+    takes ``_dark_ink``.
+
+    The test: more than half of the pixels (of ``_grid``'s blocks) are exactly at v, and so
+    is the background quantile of every block after ``_grid``'s 3×3 median filter. With v
+    the brightest level (``hi``), a block's 90th percentile is v exactly when at least
+    n − ⌊0.9(n − 1)⌋ of its n pixels are at v; the median of nine such percentiles, none above
+    v, is v when five of them are (``_median3`` of the 0/1 grid). Then the background surface
+    is flat at 1 − v, what ``_dark_ink`` returns (to the rounding of a mean), and the ink is
+    dark: it is every pixel not at v, and all of them are darker. Likewise with v the darkest
+    level (``lo``), the 10th percentile and bright ink. A photo's paper varies from pixel to
+    pixel and across the page, so its background is not one level in every block."""
+    g, bh, bw = _blocks(grey.shape)
+    n = bh * bw
+    for level, dark in ((hi, True), (lo, False)):
+        at = grey[: bh * g[0], : bw * g[1]] == np.float32(level)
+        # Pixels at ``level`` in each block: rows of blocks first, then columns.
+        rows = at.reshape(g[0], bh, g[1] * bw).sum(axis=1, dtype=np.int32)
+        counts = rows.reshape(g[0], g[1], bw).sum(axis=2)
+        if 2 * int(counts.sum()) <= n * g[0] * g[1]:
+            continue
+        need = n - int(0.9 * (n - 1)) if dark else int(0.1 * (n - 1)) + 1
+        # Every block at ``level`` needs no filter; else the filtered grid must be.
+        if int(counts.min()) >= need or bool(np.all(_median3((counts >= need)[None]) == 1.0)):
+            return dark, np.full((1, 1), 1.0 - level if dark else level, np.float32)
+    return None
+
+
+def _blocks(shape: tuple[int, ...]) -> tuple[tuple[int, int], int, int]:
+    """``_grid``'s blocks for an image of ``shape``: the grid (at most 6×6) and the height
+    and width of its equal blocks (the image cropped to a multiple of the grid)."""
+    g = (min(_GRID, shape[0]), min(_GRID, shape[1]))
+    return g, shape[0] // g[0], shape[1] // g[1]
+
+
+def _dark_ink(grey: np.ndarray) -> tuple[bool, np.ndarray]:
     """Whether the ink is darker than the background, and the background on a 6×6 grid
     (``_grid``) of the image with the ink made bright.
 
@@ -277,8 +329,6 @@ def _dark_ink(grey: np.ndarray, name: str) -> tuple[bool, np.ndarray]:
     (negative) from bright. Judging the raw grey levels instead (is the mean below the
     median?) fails under uneven light: a gradient across the paper skews the distribution
     more than a thin digit does."""
-    if float(grey.max()) - float(grey.min()) < _MIN_CONTRAST:
-        raise BlankImageError(f"{name} is blank: no ink found (the image is nearly uniform)")
     low, median, high = _grid(grey, (0.1, 0.5, 0.9))
     residual = (grey - _surface(median, grey.shape)).ravel()
     dark = bool(np.dot(residual, residual * residual) < 0)
@@ -291,9 +341,8 @@ def _grid(grey: np.ndarray, quantiles: tuple[float, ...]) -> list[np.ndarray]:
     """The background of ``grey`` on a 6×6 grid, one grid per quantile q: the q-quantile of
     each block (all from one ``np.sort``), then a 3×3 median filter across the grid
     (``_median3``: a block buried in a thick stroke takes its neighbours' value)."""
-    g = (min(_GRID, grey.shape[0]), min(_GRID, grey.shape[1]))
-    # Equal blocks (the image cropped to a multiple of the grid), all ranked in one call.
-    bh, bw = grey.shape[0] // g[0], grey.shape[1] // g[1]
+    g, bh, bw = _blocks(grey.shape)
+    # Equal blocks, all ranked in one call.
     blocks = grey[: bh * g[0], : bw * g[1]].reshape(g[0], bh, g[1], bw).swapaxes(1, 2)
     blocks = blocks.reshape(g[0], g[1], bh * bw)
     ks = [int(q * (bh * bw - 1)) for q in quantiles]
@@ -599,7 +648,7 @@ def read_digit(image: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Reading:
     name = _name(image)
     grey = _read(image, name, max_pixels)
     small = _overview(grey)
-    dark, grid = _dark_ink(small, name)
+    dark, grid = _ink_side(small, name)
     ink = 1.0 - small if dark else small
     y = _normalise(_flatten_lighting(ink, grid), name)
     region, blobs = _keep_digit(y)
