@@ -473,3 +473,43 @@ def test_mnist_digits_drawn_on_the_pad_take_the_shortcut_and_read_the_same(
     model = trained.model
     fast_digits = model.predict(np.stack(fast).reshape(-1, 784))
     assert np.array_equal(fast_digits, model.predict(np.stack(full).reshape(-1, 784)))
+
+
+# ---------------------------------------------------------------- PNG decoding
+
+
+def read_by_pillow(image, monkeypatch):
+    """``_read`` with every PNG decoded by Pillow (``_plain_png`` turned off)."""
+    with monkeypatch.context() as m:
+        m.setattr(preprocess, "_plain_png", lambda *args: None)
+        return preprocess._read(image, "test", preprocess.MAX_PIXELS)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "RGBA-transparent"])
+def test_libspng_decodes_a_plain_png_to_what_pillow_gives(mode, monkeypatch):
+    image = REFERENCE.convert(mode[:4])
+    if mode == "RGBA-transparent":
+        image.putalpha(Image.fromarray(255 - np.asarray(REFERENCE)))
+    data = png_bytes(image)
+    assert preprocess._plain_png(Image.open(io.BytesIO(data)), data) is not None
+    np.testing.assert_array_equal(
+        preprocess._read(data, "test", 10**6), read_by_pillow(data, monkeypatch)
+    )
+
+
+@pytest.mark.parametrize(
+    "image",
+    [REFERENCE.convert("P"), Image.fromarray(np.asarray(REFERENCE).astype(np.uint16) * 257)],
+    ids=["palette", "16-bit"],
+)
+def test_other_pngs_are_left_to_pillow(image):
+    data = png_bytes(image)
+    assert preprocess._plain_png(Image.open(io.BytesIO(data)), data) is None
+
+
+def test_a_png_with_an_exif_rotation_is_turned(monkeypatch):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    data = png_bytes(REFERENCE.transpose(Image.Transpose.ROTATE_90), exif=exif.tobytes())
+    assert preprocess._plain_png(Image.open(io.BytesIO(data)), data) is None
+    assert similarity(preprocess_image(data), preprocess_image(REFERENCE)) > 0.95
