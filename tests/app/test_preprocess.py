@@ -485,11 +485,15 @@ def read_by_pillow(image, monkeypatch):
         return preprocess._read(image, "test", preprocess.MAX_PIXELS)
 
 
-@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "RGBA-transparent"])
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "RGBA-transparent", "RGBA-colour"])
 def test_libspng_decodes_a_plain_png_to_what_pillow_gives(mode, monkeypatch):
     image = REFERENCE.convert(mode[:4])
+    grey = np.asarray(REFERENCE)
     if mode == "RGBA-transparent":
-        image.putalpha(Image.fromarray(255 - np.asarray(REFERENCE)))
+        image.putalpha(Image.fromarray(255 - grey))
+    if mode == "RGBA-colour":  # blue ink on yellow paper: its grey is not any one channel
+        channels = (grey, grey // 2 + 100, 255 - grey, np.full_like(grey, 255))
+        image = Image.fromarray(np.stack(channels, axis=2))
     data = png_bytes(image)
     assert preprocess._plain_png(Image.open(io.BytesIO(data)), data) is not None
     np.testing.assert_array_equal(
