@@ -495,25 +495,37 @@ def test_libspng_decodes_a_plain_png_to_what_pillow_gives(mode, monkeypatch):
         channels = (grey, grey // 2 + 100, 255 - grey, np.full_like(grey, 255))
         image = Image.fromarray(np.stack(channels, axis=2))
     data = png_bytes(image)
-    assert preprocess._plain_png(Image.open(io.BytesIO(data)), data) is not None
+    assert preprocess._plain_png(data, preprocess.MAX_PIXELS) is not None
     np.testing.assert_array_equal(
         preprocess._read(data, "test", 10**6), read_by_pillow(data, monkeypatch)
     )
 
 
 @pytest.mark.parametrize(
-    "image",
-    [REFERENCE.convert("P"), Image.fromarray(np.asarray(REFERENCE).astype(np.uint16) * 257)],
-    ids=["palette", "16-bit"],
+    "image,options",
+    [
+        (REFERENCE.convert("P"), {}),
+        (Image.fromarray(np.asarray(REFERENCE).astype(np.uint16) * 257), {}),
+        (REFERENCE.convert("RGB"), {"transparency": (255, 255, 255)}),
+    ],
+    ids=["palette", "16-bit", "transparent-colour"],
 )
-def test_other_pngs_are_left_to_pillow(image):
-    data = png_bytes(image)
-    assert preprocess._plain_png(Image.open(io.BytesIO(data)), data) is None
+def test_other_pngs_are_left_to_pillow(image, options):
+    data = png_bytes(image, **options)
+    assert preprocess._plain_png(data, preprocess.MAX_PIXELS) is None
+    assert similarity(preprocess_image(data), preprocess_image(REFERENCE)) > 0.95
+
+
+def test_a_png_over_the_pixel_limit_is_refused_by_pillow_not_decoded():
+    data = png_bytes(REFERENCE)
+    assert preprocess._plain_png(data, 1000) is None
+    with pytest.raises(ImageTooLargeError, match=r"more than the limit of 1,000"):
+        preprocess_image(data, max_pixels=1000)
 
 
 def test_a_png_with_an_exif_rotation_is_turned(monkeypatch):
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise to display
     data = png_bytes(REFERENCE.transpose(Image.Transpose.ROTATE_90), exif=exif.tobytes())
-    assert preprocess._plain_png(Image.open(io.BytesIO(data)), data) is None
+    assert preprocess._plain_png(data, preprocess.MAX_PIXELS) is None
     assert similarity(preprocess_image(data), preprocess_image(REFERENCE)) > 0.95
