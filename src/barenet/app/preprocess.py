@@ -131,7 +131,9 @@ def _name(image: ImageSource) -> str:
 
 
 def _read(image: ImageSource, name: str, max_pixels: int) -> np.ndarray:
-    """Grey levels in [0, 1], shape (H, W) with max(H, W) ≤ 1024, float32."""
+    """Grey levels, shape (H, W) with max(H, W) ≤ 1024: uint8 (0–255) as decoded where the
+    image has 8-bit grey levels (converting a million of them to float would cost more than
+    the overview made from them), else float32 in [0, 1]."""
     if isinstance(image, np.ndarray):
         return _shrink(_array_grey(image, name))
     if isinstance(image, Image.Image):
@@ -208,7 +210,7 @@ def _plain_png(data: bytes, max_pixels: int) -> np.ndarray | None:
         # channel, as Pillow's convert("L") would give, without weighing three channels.
         rgba = pixels.view("<u4")[..., 0]
         if np.array_equal(rgba, (rgba & 0xFF) * np.uint32(0x010101) + np.uint32(0xFF000000)):
-            return pixels[..., 0] / np.float32(255)
+            return pixels[..., 0]
     return _pil_grey(Image.fromarray(pixels), rotate=False)
 
 
@@ -226,7 +228,7 @@ def _array_grey(image: np.ndarray, name: str) -> np.ndarray:
     if image.ndim != 2 or image.size == 0:
         raise ValueError(f"{name}: an array must be 2-D grey levels, got shape {image.shape}")
     if image.dtype == np.uint8:
-        return image.astype(np.float32) / np.float32(255)
+        return image
     if image.dtype.kind not in "fb":
         raise TypeError(f"{name}: an array must be uint8 or float in [0, 1], got {image.dtype}")
     grey = image.astype(np.float32)
@@ -251,7 +253,7 @@ def _pil_grey(image: Image.Image, *, rotate: bool = True) -> np.ndarray:
         grey_image = image.convert("L")
         if size is not None:  # shrink before going to float: a 12 MP photo stays cheap
             grey_image = grey_image.resize(size, Image.Resampling.BOX)
-        return np.asarray(grey_image, dtype=np.float32) / np.float32(255)
+        return np.asarray(grey_image)
     if image.mode in ("1", "L", "LA", "RGBA"):
         la = image.convert("LA")
     else:
@@ -260,7 +262,7 @@ def _pil_grey(image: Image.Image, *, rotate: bool = True) -> np.ndarray:
         la = la.resize(size, Image.Resampling.BOX)
     pixels = np.asarray(la)
     if int(pixels[..., 1].min()) == 255:  # opaque (the drawing page's canvas): nothing to flatten
-        return pixels[..., 0] / np.float32(255)
+        return pixels[..., 0]
     grey_alpha = pixels / np.float32(255)
     grey, alpha = grey_alpha[..., 0], grey_alpha[..., 1]
     weight = alpha.sum()
@@ -278,36 +280,38 @@ def _work_size(width: int, height: int) -> tuple[int, int] | None:
 
 
 def _shrink(grey: np.ndarray) -> np.ndarray:
-    """``grey`` box-shrunk (Pillow's 32-bit float mode) so its longest side is at most 1024 px."""
+    """``grey`` (uint8 or float32) box-shrunk by Pillow so its longest side is at most 1024 px."""
     size = _work_size(grey.shape[1], grey.shape[0])
     if size is None:
         return grey
-    out = Image.fromarray(grey.astype(np.float32, copy=False)).resize(size, Image.Resampling.BOX)
-    return np.asarray(out, dtype=np.float32)
+    return np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BOX))
 
 
 # ---------------------------------------------------------------- 2–4. ink, light, contrast
 
 
 def _overview(grey: np.ndarray) -> np.ndarray:
-    """``grey`` shrunk by the smallest whole factor f that brings its longest side to at most
-    256 px, each pixel the mean of an f×f block; ``grey`` itself when
-    already that small. Finding the digit needs no more: the statistics of the background
+    """``grey`` (from ``_read``) in [0, 1], float32, shrunk by the smallest whole factor f that
+    brings its longest side to at most 256 px, each pixel the mean of an f×f block (summed
+    straight from 8-bit grey levels, never converted at full size); ``grey`` itself when
+    already that small and float. Finding the digit needs no more: the statistics of the background
     hold as well on 50,000 pixels as on a million, and each step costs a fraction of what it
     would on a 1024 px image."""
     f = -(-max(grey.shape) // _OVERVIEW_SIDE)
+    top = 255 if grey.dtype == np.uint8 else 1  # the grey level of white
     if f == 1:
-        return grey
+        return grey / np.float32(top) if top != 1 else grey
     fh, fw = min(f, grey.shape[0]), min(f, grey.shape[1])
     h, w = grey.shape[0] // fh * fh, grey.shape[1] // fw * fw
     # The sum of the f² interleaved sub-images (a few passes over the image, in place of a
     # round trip through Pillow); the last rows and columns short of a whole block are left out.
-    total = grey[:h:fh, :w:fw].copy()
+    # 8-bit levels add up in 16 bits (at most 4 × 4 × 255): cheaper than converting each.
+    total = grey[:h:fh, :w:fw].astype(np.uint16 if top == 255 else np.float32)
     for i in range(fh):
         for j in range(fw):
             if i or j:
                 total += grey[i:h:fh, j:w:fw]
-    return total * np.float32(1 / (fh * fw))
+    return total * np.float32(1 / (top * fh * fw))
 
 
 def _ink_side(grey: np.ndarray, name: str) -> tuple[bool, np.ndarray]:
@@ -572,6 +576,8 @@ def _detail(
     rows = slice(r[0] * h // hs, -(-(r[-1] + 1) * h // hs))
     cols = slice(c[0] * w // ws, -(-(c[-1] + 1) * w // ws))
     crop = grey[rows, cols]
+    if crop.dtype == np.uint8:
+        crop = crop / np.float32(255)
     ink = 1.0 - crop if dark else crop.copy()
     ink -= _surface(grid, (h, w), rows, cols)
     y = _normalise(np.maximum(ink, 0.0, out=ink), name)
@@ -723,7 +729,7 @@ def read_digit(image: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Reading:
     region, blobs = _keep_digit(y)
     digit = y * region
     rows, cols = _bbox(digit)
-    if small is not grey and max(rows.stop - rows.start, cols.stop - cols.start) < _DETAIL:
+    if small.shape != grey.shape and max(rows.stop - rows.start, cols.stop - cols.start) < _DETAIL:
         digit = _detail(grey, dark, grid, region, name)
         rows, cols = _bbox(digit)
     crop = digit[rows, cols]
