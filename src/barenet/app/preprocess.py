@@ -421,10 +421,11 @@ def _surface(
     return across @ grid @ along.T
 
 
-def _flatten_lighting(ink: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """``ink`` minus the background surface through ``grid`` (from ``_dark_ink``), clipped
-    at 0."""
-    out = ink - _surface(grid, ink.shape)
+def _flatten_lighting(grey: np.ndarray, dark: bool, grid: np.ndarray) -> np.ndarray:
+    """The ink made bright (``1 − grey`` when it is ``dark``) less the background surface
+    through ``grid`` (from ``_ink_side``), clipped at 0."""
+    surface = _surface(grid, grey.shape)
+    out = (1.0 - surface) - grey if dark else grey - surface
     return np.maximum(out, 0.0, out=out)
 
 
@@ -467,8 +468,11 @@ def _normalise(ink: np.ndarray, name: str) -> np.ndarray:
     if hi <= 0.0:
         raise BlankImageError(f"{name} is blank: no ink stands out from the background")
     bins = (ink * np.float32(_BINS / hi)).astype(np.intp)
-    np.minimum(bins, _BINS - 1, out=bins)
-    counts = np.bincount(bins.ravel(), minlength=_BINS).astype(np.float64)
+    # The top level lands in bin 1024 (and nothing above it): folded into the last bin
+    # afterwards, rather than clipping every pixel's bin.
+    counts = np.bincount(bins.ravel(), minlength=_BINS + 1).astype(np.float64)
+    counts[_BINS - 1] += counts[_BINS]
+    counts = counts[:_BINS]
     centres = _CENTRES * hi
     k = _otsu(counts, centres)
     below, above = np.cumsum(counts[: k + 1]), np.cumsum(counts[k + 1 :])
@@ -724,8 +728,7 @@ def read_digit(image: ImageSource, *, max_pixels: int = MAX_PIXELS) -> Reading:
     grey = _read(image, name, max_pixels)
     small = _overview(grey)
     dark, grid = _ink_side(small, name)
-    ink = 1.0 - small if dark else small
-    y = _normalise(_flatten_lighting(ink, grid), name)
+    y = _normalise(_flatten_lighting(small, dark, grid), name)
     region, blobs = _keep_digit(y)
     digit = y * region
     rows, cols = _bbox(digit)
