@@ -522,19 +522,23 @@ def _keep_digit(y: np.ndarray) -> tuple[np.ndarray, list[Blob]]:
     one's area are dropped as specks. The mask is grown by one pixel, so the soft edges of
     the strokes stay.
     """
-    labels, n = ndimage.label(y > _LABEL_LEVEL, structure=_EIGHT)
-    if n == 0:
+    ink = y > _LABEL_LEVEL
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
         return np.ones(y.shape, bool), []
+    # Every blob lies in the box of all the ink: only that window is labelled (a drawing's
+    # digit covers a third of the overview), and boxes are moved back by its corner.
+    window = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    corner = np.array([rows[0], cols[0], rows[0], cols[0]])
+    labels, n = ndimage.label(ink[window], structure=_EIGHT)
     # Blob i + 1's box (top, left, bottom, right) is row i; its area in pixels. One blob
-    # (the usual drawing): its box from the rows and columns with ink, as find_objects (which
-    # scans the labels for every blob) would give.
+    # (the usual drawing) fills the window.
     if n == 1:
-        rows, cols = np.flatnonzero(labels.any(axis=1)), np.flatnonzero(labels.any(axis=0))
-        box = np.array([(rows[0], cols[0], rows[-1] + 1, cols[-1] + 1)])
+        box = np.array([(0, 0, *labels.shape)]) + corner
         area = np.array([np.count_nonzero(labels)])
     else:
         slices = ndimage.find_objects(labels)
-        box = np.array([(r.start, c.start, r.stop, c.stop) for r, c in slices])
+        box = np.array([(r.start, c.start, r.stop, c.stop) for r, c in slices]) + corner
         area = np.bincount(labels.ravel(), minlength=n + 1)[1:]
     extent = np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1])
     h, w = y.shape
@@ -548,8 +552,9 @@ def _keep_digit(y: np.ndarray) -> tuple[np.ndarray, list[Blob]]:
         near = (box[:, 0] < bottom) & (box[:, 2] > top) & (box[:, 1] < right) & (box[:, 3] > left)
         keep &= ~edge | near
     keep &= area >= _SPECK * area[keep].max()
+    mask = np.zeros(y.shape, bool)
     # Every blob kept (the usual case): the mask is the ink, without a lookup per pixel.
-    mask = labels > 0 if keep.all() else np.concatenate([[False], keep])[labels]
+    mask[window] = labels > 0 if keep.all() else np.concatenate([[False], keep])[labels]
     blobs = [Blob(*(int(v) for v in box[i]), area=int(area[i])) for i in np.flatnonzero(keep)]
     return _grow(mask), blobs
 
