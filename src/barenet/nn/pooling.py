@@ -85,12 +85,15 @@ class MaxPool2D(_Pool2D):
             for rows, cols in offsets[1:]:
                 np.maximum(y, x[:, rows, cols], out=y)
             return y
+        # The first offset holding a window's maximum wins (strictly larger replaces). A
+        # maximum and a flag write are plain ufuncs; a masked copy into y costs twice as much.
         argmax = np.zeros(y.shape, np.uint8)
+        larger = np.empty(y.shape, bool)
         for m, (rows, cols) in enumerate(offsets[1:], start=1):
             x_uv = x[:, rows, cols]
-            larger = x_uv > y
-            np.copyto(y, x_uv, where=larger)
-            argmax[larger] = m
+            np.greater(x_uv, y, out=larger)
+            np.maximum(y, x_uv, out=y)
+            np.copyto(argmax, m, where=larger)
         self._argmax, self._x_shape = argmax, x.shape
         return y
 
