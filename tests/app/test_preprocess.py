@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 import barenet.app
+from barenet.app import preprocess
 from barenet.app.preprocess import (
     BlankImageError,
     ImageError,
@@ -15,6 +16,7 @@ from barenet.app.preprocess import (
     read_digit,
 )
 
+from . import _drawing
 from ._drawing import (
     centre_of_mass,
     draw_digit,
@@ -361,3 +363,169 @@ def test_unevenly_lit_photo_is_read_not_refused_as_blank(kind, angle, strength, 
     # first three were refused as blank and the "7" was read inverted).
     out = preprocess_image(lit_photo(kind, angle, strength, box))
     assert similarity(out, preprocess_image(draw_digit(kind))) > 0.85
+
+
+# ---------------------------------------------------------------- the clean-canvas shortcut
+
+
+def canvas_png(kind: str = "7", **options) -> bytes:
+    """A 280×280 RGBA PNG as the drawing page sends it: ink #111 on white, anti-aliased (drawn
+    at four times the size and averaged down, as a canvas blends a stroke's edge)."""
+    big = draw_digit(kind, size=(1120, 1120), box=(280, 160, 840, 960), width=80, ink=17, **options)
+    return png_bytes(big.resize((280, 280), Image.Resampling.BOX).convert("RGBA"))
+
+
+def takes_shortcut(image) -> bool:
+    """Whether ``read_digit`` reads ``image`` as a clean drawing (``_clean_background``)."""
+    small = preprocess._overview(preprocess._read(image, "test", preprocess.MAX_PIXELS))
+    return preprocess._clean_background(small, float(small.min()), float(small.max())) is not None
+
+
+def read_full_path(image, monkeypatch):
+    """``read_digit`` with the shortcut turned off: every image takes ``_dark_ink``."""
+    with monkeypatch.context() as m:
+        m.setattr(preprocess, "_clean_background", lambda *args: None)
+        return read_digit(image)
+
+
+CLEAN = {
+    **CASES,
+    "canvas-7": canvas_png("7"),
+    "canvas-0": canvas_png("0"),
+    "canvas-2": canvas_png("2"),
+    "42": draw_number("42", size=(280, 280)),
+    "two pixels": Image.fromarray(
+        np.uint8([[255] * 6] * 2 + [[255, 255, 0, 0, 255, 255]] + [[255] * 6] * 3)
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLEAN))
+def test_a_clean_drawing_takes_the_shortcut_and_reads_as_the_full_path_does(case, monkeypatch):
+    image = CLEAN[case]
+    assert takes_shortcut(image)
+    small = preprocess._overview(preprocess._read(image, "test", preprocess.MAX_PIXELS))
+    dark, grid = preprocess._clean_background(small, float(small.min()), float(small.max()))
+    full_dark, full_grid = preprocess._dark_ink(small)
+    assert dark == full_dark
+    surface, full_surface = (preprocess._surface(g, small.shape) for g in (grid, full_grid))
+    np.testing.assert_allclose(surface, full_surface, atol=1e-6)
+    fast, full = read_digit(image), read_full_path(image, monkeypatch)
+    np.testing.assert_allclose(fast.image, full.image, atol=1e-6)
+    assert fast.warnings == full.warnings
+
+
+def overexposed_photo() -> bytes:
+    """A photo of a "7" whose paper is blown out to pure white over most of the page, the
+    light falling off to the right, where the digit is: more than half the pixels are
+    exactly 255, but not the paper around the digit. Read as a clean drawing (the paper at
+    255 taken for the background everywhere), the shade around the digit would be ink: the
+    "7" then came out 0.64 similar to the reference, against 0.999 by the full path."""
+    rng = np.random.default_rng(2)
+    clean = np.asarray(draw_digit("7", size=(800, 600), box=(560, 160, 700, 360), width=20))
+    light = np.linspace(2.0, 0.5, clean.shape[1])[None, :]
+    photo = np.where(clean < 128, 0.15, 1.0) * light + rng.normal(0, 0.02, clean.shape)
+    return png_bytes(Image.fromarray(np.uint8(np.clip(photo, 0, 1) * 255)), "PNG")
+
+
+@pytest.mark.parametrize(
+    "make,kind",
+    [
+        (lambda: _drawing.phone_photo("7"), "7"),
+        (lambda: lit_photo("1", 184, 0.45, (904, 533, 1317, 1049)), "1"),
+        (lambda: lit_photo("4", 271, 0.3, (1076, 543, 1280, 789)), "4"),
+        (overexposed_photo, "7"),
+        # The drawing page's canvas in a shadow: its background is not one level.
+        (lambda: np.asarray(REFERENCE) / 255.0 * np.linspace(1.0, 0.6, 280)[None, :], "7"),
+    ],
+    ids=["phone", "lit-1", "lit-4", "overexposed", "shadowed-canvas"],
+)
+def test_a_photo_never_takes_the_shortcut(make, kind):
+    image = make()
+    assert not takes_shortcut(image)
+    assert similarity(preprocess_image(image), preprocess_image(draw_digit(kind))) > 0.85
+
+
+def test_blown_out_paper_is_most_of_the_photo_yet_not_a_clean_background():
+    # What makes the overexposed photo a test of the shortcut: most pixels at the top level.
+    grey = np.asarray(Image.open(io.BytesIO(overexposed_photo())))
+    assert np.mean(grey == 255) > 0.5
+
+
+@pytest.mark.mnist
+def test_mnist_digits_drawn_on_the_pad_take_the_shortcut_and_read_the_same(
+    mnist, trained, monkeypatch
+):
+    """200 MNIST test digits as the page would send them (280×280 RGBA PNGs, ink #111 on
+    white, smoothly enlarged): nearly all take the shortcut, and each gives the full path's
+    28×28 input and digit."""
+    digits = mnist.test.x[:200].reshape(-1, 28, 28)
+    shortcut, fast, full = 0, [], []
+    for digit in digits:
+        grey = np.uint8(np.round(255 - 238 * digit))
+        big = Image.fromarray(grey).resize((280, 280), Image.Resampling.BICUBIC)
+        data = png_bytes(big.convert("RGBA"))
+        shortcut += takes_shortcut(data)
+        fast.append(read_digit(data).image)
+        full.append(read_full_path(data, monkeypatch).image)
+    assert shortcut >= 180
+    np.testing.assert_allclose(np.stack(fast), np.stack(full), atol=1e-6)
+    model = trained.model
+    fast_digits = model.predict(np.stack(fast).reshape(-1, 784))
+    assert np.array_equal(fast_digits, model.predict(np.stack(full).reshape(-1, 784)))
+
+
+# ---------------------------------------------------------------- PNG decoding
+
+
+def read_by_pillow(image, monkeypatch):
+    """``_read`` with every PNG decoded by Pillow (``_plain_png`` turned off)."""
+    with monkeypatch.context() as m:
+        m.setattr(preprocess, "_plain_png", lambda *args: None)
+        return preprocess._read(image, "test", preprocess.MAX_PIXELS)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "RGBA-transparent", "RGBA-colour"])
+def test_libspng_decodes_a_plain_png_to_what_pillow_gives(mode, monkeypatch):
+    image = REFERENCE.convert(mode[:4])
+    grey = np.asarray(REFERENCE)
+    if mode == "RGBA-transparent":
+        image.putalpha(Image.fromarray(255 - grey))
+    if mode == "RGBA-colour":  # blue ink on yellow paper: its grey is not any one channel
+        channels = (grey, grey // 2 + 100, 255 - grey, np.full_like(grey, 255))
+        image = Image.fromarray(np.stack(channels, axis=2))
+    data = png_bytes(image)
+    assert preprocess._plain_png(data, preprocess.MAX_PIXELS) is not None
+    np.testing.assert_array_equal(
+        preprocess._read(data, "test", 10**6), read_by_pillow(data, monkeypatch)
+    )
+
+
+@pytest.mark.parametrize(
+    "image,options",
+    [
+        (REFERENCE.convert("P"), {}),
+        (Image.fromarray(np.asarray(REFERENCE).astype(np.uint16) * 257), {}),
+        (REFERENCE.convert("RGB"), {"transparency": (255, 255, 255)}),
+    ],
+    ids=["palette", "16-bit", "transparent-colour"],
+)
+def test_other_pngs_are_left_to_pillow(image, options):
+    data = png_bytes(image, **options)
+    assert preprocess._plain_png(data, preprocess.MAX_PIXELS) is None
+    assert similarity(preprocess_image(data), preprocess_image(REFERENCE)) > 0.95
+
+
+def test_a_png_over_the_pixel_limit_is_refused_by_pillow_not_decoded():
+    data = png_bytes(REFERENCE)
+    assert preprocess._plain_png(data, 1000) is None
+    with pytest.raises(ImageTooLargeError, match=r"more than the limit of 1,000"):
+        preprocess_image(data, max_pixels=1000)
+
+
+def test_a_png_with_an_exif_rotation_is_turned(monkeypatch):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    data = png_bytes(REFERENCE.transpose(Image.Transpose.ROTATE_90), exif=exif.tobytes())
+    assert preprocess._plain_png(data, preprocess.MAX_PIXELS) is None
+    assert similarity(preprocess_image(data), preprocess_image(REFERENCE)) > 0.95
