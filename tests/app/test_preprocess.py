@@ -501,6 +501,15 @@ def test_libspng_decodes_a_plain_png_to_what_pillow_gives(mode, monkeypatch):
     )
 
 
+def test_without_pyspng_pillow_decodes_every_png(monkeypatch):
+    # pyspng has no macOS wheels, so it is not installed there: the same PNG then reads the same.
+    data = png_bytes(REFERENCE.convert("RGBA"))
+    with_spng = preprocess_image(data)
+    monkeypatch.setattr(preprocess, "pyspng", None)
+    assert preprocess._plain_png(data, preprocess.MAX_PIXELS) is None
+    np.testing.assert_array_equal(preprocess_image(data), with_spng)
+
+
 @pytest.mark.parametrize(
     "image,options",
     [

@@ -50,12 +50,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyspng
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
 from barenet._files import existing_file
 from barenet.errors import BarenetError
+
+try:  # libspng: wheels for Linux and Windows; elsewhere Pillow decodes every PNG
+    import pyspng
+except ImportError:  # pragma: no cover - the platforms CI runs on have it
+    pyspng = None
 
 if TYPE_CHECKING:
     from barenet.train import Model
@@ -190,7 +194,10 @@ def _plain_png(data: bytes, max_pixels: int) -> np.ndarray | None:
     1.05), when it is a plain PNG: 8 bits per channel of grey, RGB or RGBA, without a
     transparent colour or an orientation (EXIF, or the XMP or text chunks Pillow also reads
     it from), within ``max_pixels``. None for any other image, and for a PNG that libspng
-    refuses: Pillow then decodes it, or says what is wrong (over the limit, corrupt)."""
+    refuses, or when pyspng is not installed (it has no macOS wheels): Pillow then decodes
+    it, or says what is wrong (over the limit, corrupt)."""
+    if pyspng is None:
+        return None
     # The signature, then IHDR (always the first chunk): width, height, bit depth and colour
     # type (0 grey, 2 RGB, 6 RGBA).
     if len(data) < 33 or data[:8] != _PNG_SIGNATURE or data[12:16] != b"IHDR":
