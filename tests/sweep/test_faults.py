@@ -167,7 +167,9 @@ def test_an_interrupted_sweep_runs_only_its_unfinished_trials_again(tmp_path, mn
         str(mnist_subset),
         "--no-plots",
     ]
-    first = barenet(*args)
+    # A shell without job control starts background commands with SIGINT ignored, and Python
+    # keeps it ignored: give the sweep the default disposition, as a terminal's Ctrl-C finds it.
+    first = barenet(*args, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while not list(out.glob("runs/*/trial.json")) and time.monotonic() < deadline:
         assert first.poll() is None, first.communicate()
