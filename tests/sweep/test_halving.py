@@ -22,6 +22,15 @@ def test_score_is_the_mean_over_seeds_at_that_epoch_and_none_if_any_seed_failed(
     assert score_at([record(accs=(0.2,))], "val_accuracy", 2) is None
 
 
+def sweep_nine_epoch_recipe(tmp_path, spec_text, client, data):
+    """``spec_text`` over the 9-epoch tiny recipe, run on ``client``: (spec, result)."""
+    write_recipe(tmp_path, epochs=9)
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(spec_text)
+    spec = load_spec(spec_path)
+    return spec, run_sweep(spec, tmp_path / "out", client, data=str(data), stream=None)
+
+
 def test_promote_keeps_the_best_fraction_and_never_a_failed_configuration():
     scores = {0: 0.5, 1: 0.9, 2: None, 3: 0.7, 4: 0.9, 5: 0.1, 6: 0.2}
     assert ranked(scores, maximize=True) == [1, 4, 3, 0, 6, 5]
@@ -33,15 +42,14 @@ def test_promote_keeps_the_best_fraction_and_never_a_failed_configuration():
 def test_halving_continues_the_best_configurations_to_the_end(
     tmp_path, synthetic_data, local_client
 ):
-    write_recipe(tmp_path, epochs=9)
-    spec_path = tmp_path / "halving.toml"
-    spec_path.write_text(
+    spec, result = sweep_nine_epoch_recipe(
+        tmp_path,
         'base = "tiny.toml"\n[grid]\n"optimizer.lr" = [0.0003, 0.001, 0.003]\n'
-        '"model.hidden" = [[8], [16], [32]]\n[search]\nmethod = "halving"\nmin_epochs = 1\n'
+        '"model.hidden" = [[8], [16], [32]]\n[search]\nmethod = "halving"\nmin_epochs = 1\n',
+        local_client,
+        synthetic_data,
     )
-    spec = load_spec(spec_path)
     assert spec.rungs == [1, 3, 9]
-    result = run_sweep(spec, tmp_path / "out", local_client, data=str(synthetic_data), stream=None)
     runs = result.out / "runs"
 
     def val_acc(config: int, epoch: int) -> float:
@@ -97,15 +105,14 @@ def test_choose_compares_each_configuration_at_its_own_length():
 def test_halving_over_epochs_trains_and_scores_short_configurations_to_their_end(
     tmp_path, synthetic_data, local_client
 ):
-    write_recipe(tmp_path, epochs=9)
-    spec_path = tmp_path / "epochs.toml"
-    spec_path.write_text(
+    spec, result = sweep_nine_epoch_recipe(
+        tmp_path,
         'base = "tiny.toml"\n[grid]\n"train.epochs" = [2, 9]\n"optimizer.lr" = [0.001, 0.003]\n'
-        '[search]\nmethod = "halving"\nmin_epochs = 1\neta = 2\n'
+        '[search]\nmethod = "halving"\nmin_epochs = 1\neta = 2\n',
+        local_client,
+        synthetic_data,
     )
-    spec = load_spec(spec_path)
     assert spec.rungs == [1, 2, 4, 8, 9]
-    result = run_sweep(spec, tmp_path / "out", local_client, data=str(synthetic_data), stream=None)
     runs = result.out / "runs"
 
     def history(config: int) -> list[dict]:
