@@ -5,12 +5,16 @@ accuracy (mean ± standard deviation over the seeds) and training time, with the
 that produced it. Run it with ``make results`` or::
 
     .venv/bin/python scripts/results.py [--recipes seed001 default ...] [--seeds 0 1 2]
-                                        [--workers N | --scheduler tcp://host:8786]
+                                        [--workers N | --scheduler tcp://host:8786] [--update]
 
 The runs are trials of the sweep engine (``barenet.sweep``): every recipe and seed at once on
 a Dask cluster, by default one single-threaded worker per core of this machine. Each run is a
 normal run directory under ``runs/results/``; a finished one is reused rather than trained
 again, so the script can be stopped and restarted.
+
+With ``--update`` only the named recipes are trained: their rows replace (or join) those of the
+existing table, and every other row is kept as it was, which saves hours when one recipe
+changes. The kept rows must come from the same seeds; the file names them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import statistics
 import sys
 from datetime import date
@@ -62,6 +67,35 @@ def target(expected: dict[str, Any], mean: float) -> str:
     return "—"
 
 
+SEEDS_LINE = re.compile(r"^Seeds: ([0-9, ]+)\. ", re.MULTILINE)
+
+
+def table_rows(text: str) -> dict[str, str]:
+    """The rows of a results table, by recipe name."""
+    return {line.split("`")[1]: line for line in text.splitlines() if line.startswith("| `")}
+
+
+def kept_rows(previous: str, seeds: list[int], retrained: list[str]) -> dict[str, str]:
+    """The rows of ``previous`` (a results file) that ``--update`` keeps: those of shipped
+    recipes not trained again. Raises ``SystemExit`` if the file's seeds are not ``seeds``:
+    a table whose rows average different seeds would say one thing and mean two."""
+    found = SEEDS_LINE.search(previous)
+    if found is None:
+        raise SystemExit("--update: the existing results file has no 'Seeds: ...' line")
+    old_seeds = [int(s) for s in found.group(1).split(",")]
+    if old_seeds != seeds:
+        raise SystemExit(
+            f"--update: the existing table averages seeds {old_seeds}, this run {seeds}; "
+            "run every recipe again (without --update) to change the seeds"
+        )
+    shipped = {r.name for r in list_recipes()}
+    return {
+        name: row
+        for name, row in table_rows(previous).items()
+        if name in shipped and name not in retrained
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipes", nargs="+", default=[r.name for r in list_recipes()])
@@ -72,32 +106,42 @@ def main() -> int:
         "--workers", type=int, help="local worker processes (default: one per core)"
     )
     parser.add_argument("--scheduler", help="a running Dask scheduler instead of a local cluster")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="train only --recipes and keep the other rows of the existing --out file",
+    )
     args = parser.parse_args()
 
     recipes = [Recipe.find(name) for name in args.recipes]
+    kept: dict[str, str] = {}
+    if args.update and Path(args.out).exists():
+        # Checked before training, so a wrong --seeds fails in a second, not after hours.
+        kept = kept_rows(Path(args.out).read_text(), args.seeds, args.recipes)
     # Each trial trains with one BLAS thread, as `barenet train` does by default.
     records = run_all(recipes, args.seeds, Path(args.runs), args.scheduler, args.workers)
-    rows, sources = [], []
+    rows = dict(kept)
     for recipe in recipes:
         results = [records[f"{recipe.name}-seed{seed}"] for seed in args.seeds]
         acc = [r["test_accuracy"] * 100 for r in results]
         secs = [r["train_seconds"] for r in results]
         mean = statistics.mean(acc)
         std = statistics.stdev(acc) if len(acc) > 1 else 0.0
-        rows.append(
+        rows[recipe.name] = (
             f"| `{recipe.name}` | {recipe.summary_line().split(', ')[0]} | "
             f"{mean:.2f} ± {std:.2f} | {', '.join(f'{a:.2f}' for a in acc)} | "
             f"{target(recipe.expected, mean)} | {statistics.mean(secs):.0f} s |"
         )
-        if recipe.expected.get("source"):
-            sources.append(f"- `{recipe.name}`: {recipe.expected['source']}")
-        print(rows[-1], flush=True)
+        print(rows[recipe.name], flush=True)
 
-    missing = [r.name for r in list_recipes() if r.name not in args.recipes]
+    # The table lists recipes in the shipped order, whichever run wrote each row.
+    table = [r for r in list_recipes() if r.name in rows]
+    sources = [f"- `{r.name}`: {r.expected['source']}" for r in table if r.expected.get("source")]
+    missing = [r.name for r in list_recipes() if r.name not in rows]
     runs = Path(os.path.abspath(args.runs))
     runs = runs.relative_to(ROOT) if runs.is_relative_to(ROOT) else runs
     command = "python scripts/results.py " + " ".join(
-        ["--recipes", *args.recipes, "--seeds", *map(str, args.seeds)]
+        ["--recipes", *[r.name for r in table], "--seeds", *map(str, args.seeds)]
     )
     text = "\n".join(
         [
@@ -117,7 +161,7 @@ def main() -> int:
             "| recipe | network, loss, optimizer | test accuracy % | per seed | target "
             "| train time |",
             "|---|---|---|---|---|---|",
-            *rows,
+            *(rows[r.name] for r in table),
             "",
             *(
                 [
@@ -136,6 +180,14 @@ def main() -> int:
             f"Seeds: {', '.join(map(str, args.seeds))}. Generated {date.today().isoformat()} with "
             f"Python {platform.python_version()}, one BLAS thread per run, the runs spread over "
             f"the cores by the sweep engine (`barenet.sweep`). Run directories: `{runs}/`.",
+            *(
+                [
+                    "Rows kept from the previous version of this file (`--update`, not trained "
+                    "again on that day): " + ", ".join(f"`{name}`" for name in kept) + ".",
+                ]
+                if kept
+                else []
+            ),
             "",
         ]
     )
