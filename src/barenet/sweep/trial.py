@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -130,6 +131,40 @@ def worker_name() -> str:
         return f"{socket.gethostname()}:{os.getpid()}"
 
 
+TRIAL_PREFIX = "barenet-trial-"
+OWNER_FILE = "owner"
+"""Each trial's temporary folder names the process that made it (``host pid``), so a later
+trial can tell the folder of a killed one (SIGKILL allows no clean-up) from a live one."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_trial_dirs(tmp_root: str | Path | None = None) -> list[Path]:
+    """Delete the temporary folders left by trials whose process is gone (a worker killed
+    mid-trial) and return them. Only folders whose owner file names this host and a process
+    that no longer exists go; one without that file (being created, or older) is kept."""
+    removed = []
+    host = socket.gethostname()
+    for folder in Path(tmp_root or tempfile.gettempdir()).glob(TRIAL_PREFIX + "*"):
+        try:
+            owner_host, pid = (folder / OWNER_FILE).read_text().split()
+            stale = owner_host == host and not _alive(int(pid))
+        except (OSError, ValueError):
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def run_trial(
     recipe: dict[str, Any],
     seed: int,
@@ -148,7 +183,9 @@ def run_trial(
 
     start, start_cpu = time.perf_counter(), time.process_time()
     outcome = TrialOutcome(status="ok", worker=worker_name())
-    with tempfile.TemporaryDirectory(prefix="barenet-trial-") as tmp:
+    remove_stale_trial_dirs()
+    with tempfile.TemporaryDirectory(prefix=TRIAL_PREFIX) as tmp:
+        (Path(tmp) / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}")
         run_dir = Path(tmp) / "run"
         try:
             planned = trial_recipe(recipe, seed, epochs)
