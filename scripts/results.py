@@ -75,10 +75,12 @@ def table_rows(text: str) -> dict[str, str]:
     return {line.split("`")[1]: line for line in text.splitlines() if line.startswith("| `")}
 
 
-def kept_rows(previous: str, seeds: list[int], retrained: list[str]) -> dict[str, str]:
-    """The rows of ``previous`` (a results file) that ``--update`` keeps: those of shipped
-    recipes not trained again. Raises ``SystemExit`` if the file's seeds are not ``seeds``:
-    a table whose rows average different seeds would say one thing and mean two."""
+def kept_rows(
+    previous: str, seeds: list[int], retrained: list[str], shipped: list[str]
+) -> dict[str, str]:
+    """The rows of ``previous`` (a results file) that ``--update`` keeps: those of
+    ``shipped`` recipes not trained again. Raises ``SystemExit`` if the file's seeds are not
+    ``seeds``: a table whose rows average different seeds would say one thing and mean two."""
     found = SEEDS_LINE.search(previous)
     if found is None:
         raise SystemExit("--update: the existing results file has no 'Seeds: ...' line")
@@ -88,7 +90,6 @@ def kept_rows(previous: str, seeds: list[int], retrained: list[str]) -> dict[str
             f"--update: the existing table averages seeds {old_seeds}, this run {seeds}; "
             "run every recipe again (without --update) to change the seeds"
         )
-    shipped = {r.name for r in list_recipes()}
     return {
         name: row
         for name, row in table_rows(previous).items()
@@ -97,8 +98,9 @@ def kept_rows(previous: str, seeds: list[int], retrained: list[str]) -> dict[str
 
 
 def main() -> int:
+    shipped = list_recipes()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipes", nargs="+", default=[r.name for r in list_recipes()])
+    parser.add_argument("--recipes", nargs="+", default=[r.name for r in shipped])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--out", default=str(ROOT / "docs" / "results.md"))
     parser.add_argument("--runs", default=str(ROOT / "runs" / "results"))
@@ -117,7 +119,8 @@ def main() -> int:
     kept: dict[str, str] = {}
     if args.update and Path(args.out).exists():
         # Checked before training, so a wrong --seeds fails in a second, not after hours.
-        kept = kept_rows(Path(args.out).read_text(), args.seeds, args.recipes)
+        names = [r.name for r in shipped]
+        kept = kept_rows(Path(args.out).read_text(), args.seeds, args.recipes, names)
     # Each trial trains with one BLAS thread, as `barenet train` does by default.
     records = run_all(recipes, args.seeds, Path(args.runs), args.scheduler, args.workers)
     rows = dict(kept)
@@ -135,9 +138,9 @@ def main() -> int:
         print(rows[recipe.name], flush=True)
 
     # The table lists recipes in the shipped order, whichever run wrote each row.
-    table = [r for r in list_recipes() if r.name in rows]
+    table = [r for r in shipped if r.name in rows]
     sources = [f"- `{r.name}`: {r.expected['source']}" for r in table if r.expected.get("source")]
-    missing = [r.name for r in list_recipes() if r.name not in rows]
+    missing = [r.name for r in shipped if r.name not in rows]
     runs = Path(os.path.abspath(args.runs))
     runs = runs.relative_to(ROOT) if runs.is_relative_to(ROOT) else runs
     command = "python scripts/results.py " + " ".join(

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from barenet.train import list_recipes
+
+SHIPPED = [r.name for r in list_recipes()]
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "results.py"
 spec = importlib.util.spec_from_file_location("results_script", SCRIPT)
 assert spec is not None and spec.loader is not None
@@ -32,21 +35,25 @@ def test_the_rows_of_a_table_by_recipe_name():
 
 
 def test_update_keeps_the_rows_of_shipped_recipes_it_does_not_train_again():
-    kept = results.kept_rows(TABLE, [0, 1, 2], ["cnn"])
+    kept = results.kept_rows(TABLE, [0, 1, 2], ["cnn"], SHIPPED)
     # `cnn` is trained again, `retired` is no longer shipped: only `default` stays.
     assert kept == {"default": results.table_rows(TABLE)["default"]}
 
 
 def test_update_refuses_a_table_of_other_seeds():
     with pytest.raises(SystemExit, match=r"averages seeds \[0, 1, 2\], this run \[0, 1\]"):
-        results.kept_rows(TABLE, [0, 1], ["cnn"])
+        results.kept_rows(TABLE, [0, 1], ["cnn"], SHIPPED)
 
 
 def test_update_refuses_a_file_without_its_seeds():
     with pytest.raises(SystemExit, match=r"no 'Seeds: \.\.\.' line"):
-        results.kept_rows(TABLE.replace("Seeds: 0, 1, 2.", "Generated"), [0, 1, 2], ["cnn"])
+        results.kept_rows(
+            TABLE.replace("Seeds: 0, 1, 2.", "Generated"), [0, 1, 2], ["cnn"], SHIPPED
+        )
 
 
 def test_the_shipped_results_file_names_its_seeds_for_update():
     shipped = (SCRIPT.parent.parent / "docs" / "results.md").read_text()
-    assert results.kept_rows(shipped, [0, 1, 2], []), "no row of docs/results.md would be kept"
+    assert results.kept_rows(shipped, [0, 1, 2], [], SHIPPED), (
+        "no row of docs/results.md would be kept"
+    )
